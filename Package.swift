@@ -5,6 +5,7 @@ let package = Package(
     name: "swift-ray",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "SwiftRay", targets: ["SwiftRay"]),
         .library(name: "RayTopology", targets: ["RayTopology"]),
         .executable(name: "swiftray", targets: ["swiftray"]),
     ],
@@ -35,6 +36,15 @@ let package = Package(
             ]
         ),
 
+        // The runtime and the public API.
+        .target(
+            name: "SwiftRay",
+            dependencies: [
+                "RayTopology",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The command-line tool.
         .executableTarget(
             name: "swiftray",
@@ -48,6 +58,10 @@ let package = Package(
             name: "RayTopologyTests",
             dependencies: ["RayTopology"],
             resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SwiftRayTests",
+            dependencies: ["SwiftRay", "RayTopology"]
         ),
         // Runs the built swiftray binary end to end.
         .testTarget(

@@ -1,0 +1,36 @@
+/// One unit of work in the executor's queues: a closure, a Swift concurrency job, or the second
+/// half of a `join`. Queues hold it as an unmanaged pointer (one retain from push to pop).
+///
+/// Not thread-safe by itself: a job is owned by exactly one queue or one worker at a time, and
+/// the queues' acquire/release operations hand it over.
+class QueuedJob: @unchecked Sendable {
+    /// The domain this job must run in (a hard constraint), or nil: any worker may run it.
+    final let pinnedDomain: Int?
+
+    init(pinnedDomain: Int?) { self.pinnedDomain = pinnedDomain }
+
+    /// Runs the job on the calling worker thread.
+    func execute() {}
+
+    /// The word a queue slot stores: the job, retained once.
+    @inline(__always)
+    final func retainedBits() -> UInt { UInt(bitPattern: Unmanaged.passRetained(self).toOpaque()) }
+
+    /// The job a queue slot held, taking over its retain.
+    @inline(__always)
+    static func takeRetained(_ bits: UInt) -> QueuedJob {
+        Unmanaged<QueuedJob>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeRetainedValue()
+    }
+}
+
+/// A job that runs a closure.
+final class ClosureJob: QueuedJob, @unchecked Sendable {
+    let body: @Sendable () -> Void
+
+    init(pinnedDomain: Int?, _ body: @escaping @Sendable () -> Void) {
+        self.body = body
+        super.init(pinnedDomain: pinnedDomain)
+    }
+
+    override func execute() { body() }
+}

@@ -1,0 +1,198 @@
+import Dispatch
+import Foundation
+import Logging
+import RayTopology
+import Synchronization
+
+/// The workers of swift-ray: one pool of pinned worker threads per compute domain (Ray node),
+/// each with a Chase-Lev deque, stealing inside its domain first and across domains last,
+/// nearest first.
+///
+/// Thread-safe: submit from any thread. Workers are long-lived threads started through
+/// Dispatch, bound to their domain's PUs with their memory preferring the domain's NUMA node
+/// (skipped on a virtual topology). ``shutdown()`` stops taking work from outside, finishes
+/// everything queued (and whatever that spawns), then joins every worker; an executor that is
+/// never shut down keeps its threads for the life of the process.
+public final class WorkStealingExecutor: @unchecked Sendable {
+    /// How many workers, how long they spin, how they take work.
+    public struct Configuration: Sendable, Hashable {
+        /// Workers per domain by domain id; a domain not listed gets ``defaultWorkersPerDomain``,
+        /// or when that is nil one worker per PU the domain runs on (its `hostPUs`).
+        public var workersPerDomain: [Int: Int] = [:]
+        public var defaultWorkersPerDomain: Int? = nil
+        /// Rounds of looking for work (each ends with a `sched_yield`) before a worker parks.
+        public var spinRounds = 64
+        /// How many extra jobs a worker moves from its domain's injector to its deque at once.
+        public var injectorBatch = 32
+        /// Bind each worker to its domain's PUs and memory (never on a virtual topology).
+        public var bindThreads = true
+
+        public init() {}
+    }
+
+    public let topology: Topology
+    public let configuration: Configuration
+    let domains: [DomainPool]
+    let workers: [Worker]
+    let sleep: SleepProtocol
+    let injectorBatch: Int
+    private let nextDomain = Atomic<Int>(0)
+    private let running = DispatchGroup()
+    private let liveWorkers = Atomic<Int>(0)
+    private let lifecycle = Mutex<Lifecycle>(.running)
+    private let logger = Logger(label: "swiftray.executor")
+
+    private enum Lifecycle { case running, stopping, stopped }
+
+    /// Starts the workers for `topology`.
+    public init(topology: Topology, configuration: Configuration = Configuration()) throws(ExecutorError) {
+        self.topology = topology
+        self.configuration = configuration
+        injectorBatch = max(0, configuration.injectorBatch)
+        for (id, count) in configuration.workersPerDomain {
+            guard topology.domains.indices.contains(id) else {
+                throw .unknownDomain(id: id, domainCount: topology.domains.count)
+            }
+            guard count >= 1 else { throw .invalidWorkerCount(domain: id, count: count) }
+        }
+        if let count = configuration.defaultWorkersPerDomain, count < 1 {
+            throw .invalidWorkerCount(domain: -1, count: count)
+        }
+        let pools = topology.domains.map { DomainPool(id: $0.id, stealOrder: topology.domainsByDistance(from: $0.id)) }
+        var all: [Worker] = []
+        for domain in topology.domains {
+            let count = configuration.workersPerDomain[domain.id]
+                ?? configuration.defaultWorkersPerDomain ?? max(1, domain.hostPUs.count)
+            for _ in 0..<count {
+                let worker = Worker(domainID: domain.id, globalIndex: all.count)
+                pools[domain.id].workers.append(worker)
+                all.append(worker)
+            }
+        }
+        domains = pools
+        workers = all
+        sleep = SleepProtocol(domains: pools, workers: all, spinRounds: max(0, configuration.spinRounds))
+        for worker in workers {
+            worker.attach(to: self)
+        }
+        for worker in workers {
+            liveWorkers.add(1, ordering: .relaxed)
+            DispatchQueue(label: "swiftray.worker.\(worker.domainID).\(worker.globalIndex)")
+                .async(group: running) { [self] in
+                    worker.run()
+                    liveWorkers.subtract(1, ordering: .sequentiallyConsistent)
+                }
+        }
+    }
+
+    /// Starts workers for the topology `SWIFTRAY_TOPOLOGY` names (or the running machine).
+    public convenience init(configuration: Configuration = Configuration()) throws {
+        try self.init(topology: try Topology.load(), configuration: configuration)
+    }
+
+    // MARK: Submitting
+
+    /// Runs `body` on some worker. From a worker, the job goes to the worker's own deque (and is
+    /// stealable); from any other thread, to a domain's injector, domains taken in turn.
+    @inline(__always)
+    public func submit(_ body: @escaping @Sendable () -> Void) throws(ExecutorError) {
+        try submit(ClosureJob(pinnedDomain: nil, body), toDomain: nil)
+    }
+
+    /// Runs `body` in domain `domain`: only there when `pinned` (a hard constraint: pinned
+    /// actors, node affinity), else preferably there (other domains may steal it when idle).
+    public func submit(
+        toDomain domain: Int, pinned: Bool = false, _ body: @escaping @Sendable () -> Void
+    ) throws(ExecutorError) {
+        guard domains.indices.contains(domain) else {
+            throw .unknownDomain(id: domain, domainCount: domains.count)
+        }
+        try submit(ClosureJob(pinnedDomain: pinned ? domain : nil, body), toDomain: domain)
+    }
+
+    @inline(__always)
+    func submit(_ job: QueuedJob, toDomain target: Int?) throws(ExecutorError) {
+        let worker = Worker.current.flatMap { $0.executor === self ? $0 : nil }
+        if let pinned = job.pinnedDomain {
+            guard domains[pinned].pinned.push(job, fromWorker: worker != nil) else { throw .shutDown }
+            sleep.notify(domain: pinned, pinned: true)
+            return
+        }
+        if let worker, target == nil || target == worker.domainID {
+            worker.deque.push(job)
+            sleep.notify(domain: worker.domainID, pinned: false)
+            return
+        }
+        let domain = target ?? nextDomainInTurn()
+        guard domains[domain].shared.push(job, fromWorker: worker != nil) else { throw .shutDown }
+        sleep.notify(domain: domain, pinned: false)
+    }
+
+    @inline(__always)
+    private func nextDomainInTurn() -> Int {
+        domains.count == 1 ? 0 : nextDomain.add(1, ordering: .relaxed).newValue % domains.count
+    }
+
+    // MARK: Threads
+
+    /// Called by each worker as it starts.
+    func bindCurrentThread(toDomain domain: Int) {
+        guard configuration.bindThreads else { return }
+        do {
+            try topology.bindCurrentThread(toDomain: domain)
+            try topology.preferMemory(ofDomain: domain)
+        } catch {
+            logger.warning("worker of domain \(domain) runs unbound: \(error)")
+        }
+    }
+
+    /// The domain of the calling worker thread of this executor, or nil on any other thread.
+    public var currentDomain: Int? {
+        guard let worker = Worker.current, worker.executor === self else { return nil }
+        return worker.domainID
+    }
+
+    /// Worker threads still running (0 once ``shutdown()`` has returned).
+    public var liveWorkerCount: Int { liveWorkers.load(ordering: .sequentiallyConsistent) }
+
+    /// Worker count per domain.
+    public var workerCounts: [Int] { domains.map(\.workers.count) }
+
+    /// The `TaskExecutor` of one domain: async code that prefers it resumes on that domain.
+    public func domainExecutor(_ domain: Int) throws(ExecutorError) -> DomainExecutor {
+        guard domains.indices.contains(domain) else {
+            throw .unknownDomain(id: domain, domainCount: domains.count)
+        }
+        return DomainExecutor(executor: self, domainID: domain)
+    }
+
+    // MARK: Shutdown
+
+    /// Stops taking work from outside, runs everything queued (and what it spawns), then joins
+    /// every worker thread. Idempotent; a second caller waits for the first. Throws
+    /// ``ExecutorError/shutDownFromWorker`` when called by one of its own workers (it would wait
+    /// for itself).
+    public func shutdown() throws(ExecutorError) {
+        if let worker = Worker.current, worker.executor === self { throw .shutDownFromWorker }
+        let first = lifecycle.withLock { state in
+            guard case .running = state else { return false }
+            state = .stopping
+            return true
+        }
+        guard first else {
+            running.wait()
+            return
+        }
+        for domain in domains {
+            domain.pinned.close()
+            domain.shared.close()
+        }
+        // Quiescent: every worker parked and nothing queued. Then nothing can submit any more.
+        while !(sleep.allAsleep && domains.allSatisfy({ $0.queuedJobs == 0 })) {
+            usleep(50)
+        }
+        sleep.terminateAll()
+        running.wait()
+        lifecycle.withLock { $0 = .stopped }
+    }
+}

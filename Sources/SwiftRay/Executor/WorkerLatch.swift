@@ -1,0 +1,63 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A count-down latch that a worker can wait on without blocking its thread (it runs other jobs
+/// meanwhile, see ``Worker/help(until:)``) and that any other thread can wait on by blocking.
+/// Set once the count reaches zero; it never resets.
+///
+/// Thread-safe.
+final class WorkerLatch: @unchecked Sendable {
+    private let remaining: Atomic<Int>
+    /// The worker helping until this latch is set (unretained: it waits inside `wait`).
+    private let waitingWorker = Atomic<UInt>(0)
+    private let blockedThread = Mutex<DispatchSemaphore?>(nil)
+
+    init(count: Int = 1) { remaining = Atomic(count) }
+
+    /// Checks of the latch before a thread that is not a worker parks.
+    static let spinRounds = 2_000
+
+    @inline(__always)
+    var isSet: Bool { remaining.load(ordering: .sequentiallyConsistent) == 0 }
+
+    /// Adds to the count (a scope spawning another job). Only before the latch is set.
+    @inline(__always)
+    func increment() { remaining.add(1, ordering: .relaxed) }
+
+    /// Counts down; the call that reaches zero wakes the waiter.
+    @inline(__always)
+    func countDown() {
+        guard remaining.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 else { return }
+        let bits = waitingWorker.load(ordering: .sequentiallyConsistent)
+        if bits != 0 {
+            let worker = Unmanaged<Worker>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+            worker.executor.sleep.wake(worker)
+        }
+        _ = blockedThread.withLock { $0?.signal() }
+    }
+
+    /// Waits until set: a worker of `executor` keeps running jobs; any other thread blocks.
+    func wait(on executor: WorkStealingExecutor) {
+        if isSet { return }
+        if let worker = Worker.current, worker.executor === executor {
+            waitingWorker.store(UInt(bitPattern: Unmanaged.passUnretained(worker).toOpaque()), ordering: .sequentiallyConsistent)
+            worker.help(until: self)
+            waitingWorker.store(0, ordering: .relaxed)
+            return
+        }
+        // Spin first: parking and waking a thread costs tens of microseconds on a virtual machine,
+        // far more than most jobs take.
+        for round in 0..<Self.spinRounds {
+            if isSet { return }
+            if round >= Self.spinRounds / 2 { sched_yield() }
+        }
+        let semaphore: DispatchSemaphore? = blockedThread.withLock { slot in
+            if isSet { return nil }
+            let semaphore = DispatchSemaphore(value: 0)
+            slot = semaphore
+            return semaphore
+        }
+        semaphore?.wait()
+    }
+}
