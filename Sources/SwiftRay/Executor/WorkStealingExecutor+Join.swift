@@ -90,3 +90,15 @@ extension WorkStealingExecutor {
         return try body(scope)
     }
 }
+
+extension WorkStealingExecutor {
+    /// Runs `body` on a worker and returns its result (rayon's `install`): the way to start a
+    /// fork-join computation from a thread that is not a worker. On a worker it runs inline.
+    public func install<R: Sendable>(_ body: @escaping @Sendable () -> R) throws(ExecutorError) -> R {
+        if let worker = Worker.current, worker.executor === self { return body() }
+        let job = JoinJob(body)
+        try submit(job, toDomain: nil)
+        job.latch.wait(on: self)
+        return job.takeResult()
+    }
+}

@@ -155,6 +155,9 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     /// Worker threads still running (0 once ``shutdown()`` has returned).
     public var liveWorkerCount: Int { liveWorkers.load(ordering: .sequentiallyConsistent) }
 
+    /// Whether every worker is parked right now (none running or looking for work).
+    public var allWorkersParked: Bool { sleep.allAsleep }
+
     /// Worker count per domain.
     public var workerCounts: [Int] { domains.map(\.workers.count) }
 

@@ -1,0 +1,181 @@
+import Benchmark
+import Dispatch
+import Foundation
+import RayTopology
+import SwiftRay
+import Synchronization
+
+// Executor benchmarks (issue: the work-stealing executor). Each throughput benchmark records
+// "ns per job" (wall time / jobs) as a custom metric; latency benchmarks record one sample per
+// iteration in nanoseconds. Compare medians (p50) between lines of the same run.
+
+let nsPerJob = BenchmarkMetric.custom("ns per job", polarity: .prefersSmaller, useScalingFactor: false)
+let latencyNs = BenchmarkMetric.custom("latency ns", polarity: .prefersSmaller, useScalingFactor: false)
+let roundTripNs = BenchmarkMetric.custom("round trip ns", polarity: .prefersSmaller, useScalingFactor: false)
+let crossDomainPermille = BenchmarkMetric.custom("cross-domain steals per mille", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// Runs `body` and records its wall time divided by `jobs`.
+func perJob(_ benchmark: Benchmark, jobs: Int, _ body: () -> Void) {
+    let start = nowNanoseconds()
+    body()
+    benchmark.measurement(nsPerJob, (nowNanoseconds() - start) / jobs)
+}
+
+func perJob(_ benchmark: Benchmark, jobs: Int, _ body: () async -> Void) async {
+    let start = nowNanoseconds()
+    await body()
+    benchmark.measurement(nsPerJob, (nowNanoseconds() - start) / jobs)
+}
+
+func makeExecutor(_ source: TopologySource = .machine, workersPerDomain: Int? = nil) -> WorkStealingExecutor {
+    var configuration = WorkStealingExecutor.Configuration()
+    configuration.defaultWorkersPerDomain = workersPerDomain
+    do {
+        return try WorkStealingExecutor(topology: Topology.load(source), configuration: configuration)
+    } catch {
+        fatalError("benchmark set-up: \(error)")
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(4), maxIterations: 25)
+    let custom: (BenchmarkMetric) -> Benchmark.Configuration = { metric in
+        .init(metrics: [.wallClock, .mallocCountTotal, metric], maxDuration: .seconds(4), maxIterations: 25)
+    }
+    let executor = makeExecutor()  // one worker per PU: workers = cores
+    let million = 1_000_000
+
+    // MARK: 1M empty jobs from one outside thread, awaited
+
+    Benchmark("fan-out 1M jobs: swift-ray executor", configuration: custom(nsPerJob)) { benchmark in
+        perJob(benchmark, jobs: million) { Workloads.executorFanOut(executor, jobs: million) }
+    }
+    Benchmark("fan-out 1M jobs: DispatchQueue.global().async + DispatchGroup", configuration: custom(nsPerJob)) { benchmark in
+        perJob(benchmark, jobs: million) { Workloads.dispatchFanOut(jobs: million) }
+    }
+    Benchmark("fan-out 100K jobs: withTaskGroup + addTask", configuration: custom(nsPerJob)) { benchmark in
+        await perJob(benchmark, jobs: 100_000) { await Workloads.taskGroupFanOut(jobs: 100_000) }
+    }
+
+    // MARK: Spawns from inside workers
+
+    Benchmark("spawn 1M jobs inside a worker: swift-ray executor", configuration: custom(nsPerJob)) { benchmark in
+        perJob(benchmark, jobs: million) { Workloads.executorSpawnInside(executor, jobs: million) }
+    }
+
+    // MARK: Fork-join
+
+    Benchmark("fib(30) serial") { benchmark in
+        blackHole(Workloads.fibSerial(30))
+    }
+    Benchmark("fib(30) join, cut-off 20: swift-ray executor") { benchmark in
+        blackHole(try executor.install { Workloads.fibParallel(executor, 30) })
+    }
+    Benchmark("skynet 1M leaves serial") { benchmark in
+        blackHole(Workloads.skynetSerial(number: 0, size: million))
+    }
+    Benchmark("skynet 1M leaves, every node a job: swift-ray executor") { benchmark in
+        blackHole(try executor.install { Workloads.skynet(executor, number: 0, size: million, serialBelow: 1) })
+    }
+    Benchmark("skynet 1M leaves, serial below 1000: swift-ray executor") { benchmark in
+        blackHole(try executor.install { Workloads.skynet(executor, number: 0, size: million, serialBelow: 1000) })
+    }
+
+    // MARK: Wake-up and round trip
+
+    Benchmark(
+        "round trip: submit one job, wait for it (spinning pool): swift-ray executor",
+        configuration: .init(metrics: [roundTripNs, latencyNs], maxDuration: .seconds(3), maxIterations: 20_000)
+    ) { benchmark in
+        let started = Atomic<Int>(0)
+        let submitted = nowNanoseconds()
+        _ = try executor.install { started.store(nowNanoseconds(), ordering: .relaxed); return 0 }
+        let done = nowNanoseconds()
+        benchmark.measurement(roundTripNs, done - submitted)
+        benchmark.measurement(latencyNs, started.load(ordering: .relaxed) - submitted)
+    }
+    Benchmark(
+        "wake-up: submit to start, pool parked: swift-ray executor",
+        configuration: .init(metrics: [latencyNs], maxDuration: .seconds(5), maxIterations: 300)
+    ) { benchmark in
+        while !executor.allWorkersParked { usleep(100) }
+        let started = Atomic<Int>(0)
+        let submitted = nowNanoseconds()
+        _ = try executor.install { started.store(nowNanoseconds(), ordering: .relaxed); return 0 }
+        benchmark.measurement(latencyNs, started.load(ordering: .relaxed) - submitted)
+    }
+    let parker = ParkedThread()
+    Benchmark(
+        "wake-up: signal to run, one parked thread (DispatchSemaphore): this machine",
+        configuration: .init(metrics: [latencyNs], maxDuration: .seconds(5), maxIterations: 300)
+    ) { benchmark in
+        usleep(2_000)  // let it park
+        benchmark.measurement(latencyNs, parker.wake())
+    }
+
+    // MARK: A virtual 4-domain machine on the same cores
+
+    let fourDomains = makeExecutor(.synthetic("numa:4 core:2 pu:1"), workersPerDomain: 1)
+    Benchmark("fan-out 1M jobs, virtual 4 domains x 1 worker: swift-ray executor", configuration: custom(nsPerJob)) { benchmark in
+        perJob(benchmark, jobs: million) { Workloads.executorFanOut(fourDomains, jobs: million) }
+    }
+    let fourByTwo = makeExecutor(.synthetic("numa:4 core:2 pu:1"), workersPerDomain: 2)
+    Benchmark(
+        "even load, virtual 4 domains x 2 workers: cross-domain share of steals",
+        configuration: .init(metrics: [.wallClock, crossDomainPermille], maxDuration: .seconds(4), maxIterations: 20)
+    ) { benchmark in
+        let before = fourByTwo.statistics()
+        EvenLoad.run(fourByTwo, jobsPerDomain: 20_000)
+        let after = fourByTwo.statistics()
+        let local = zip(before, after).reduce(0) { $0 + $1.1.stolenLocal - $1.0.stolenLocal }
+        let cross = zip(before, after).reduce(0) { $0 + $1.1.stolenCrossDomain - $1.0.stolenCrossDomain }
+        benchmark.measurement(crossDomainPermille, local + cross == 0 ? 0 : 1000 * cross / (local + cross))
+    }
+}
+
+/// The same work submitted to every domain of an executor, each job a few microseconds.
+enum EvenLoad {
+    static func run(_ executor: WorkStealingExecutor, jobsPerDomain: Int) {
+        let domains = executor.workerCounts.count
+        let remaining = Atomic<Int>(jobsPerDomain * domains)
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<jobsPerDomain {
+            for domain in 0..<domains {
+                try? executor.submit(toDomain: domain) {
+                    var x = 0
+                    for i in 0..<500 { x &+= i &* i }
+                    blackHole(x)
+                    if remaining.subtract(1, ordering: .relaxed).newValue == 0 { done.signal() }
+                }
+            }
+        }
+        done.wait()
+    }
+}
+
+/// A thread parked on a semaphore, woken on demand: this machine's own wake-up latency.
+final class ParkedThread: @unchecked Sendable {
+    private let go = DispatchSemaphore(value: 0)
+    private let back = DispatchSemaphore(value: 0)
+    private let signalled = Atomic<Int>(0)
+    private let woke = Atomic<Int>(0)
+
+    init() {
+        Thread { [self] in
+            while true {
+                go.wait()
+                woke.store(nowNanoseconds(), ordering: .relaxed)
+                back.signal()
+            }
+        }.start()
+    }
+
+    /// Signals the parked thread and returns nanoseconds until it ran.
+    func wake() -> Int {
+        signalled.store(nowNanoseconds(), ordering: .relaxed)
+        go.signal()
+        back.wait()
+        return woke.load(ordering: .relaxed) - signalled.load(ordering: .relaxed)
+    }
+}
