@@ -39,7 +39,7 @@ struct ExecutorPlacementTests {
     func idleDomainsSteal() throws {
         let topology = try Topology.load(.synthetic("numa:4 core:1 pu:1"))
         try withExecutor(topology, workers: 1) { executor in
-            let domainsSeen = Mutex<Set<Int>>([])
+            let domainsSeen = Locked<Set<Int>>([])
             let countdown = Countdown(400)
             for _ in 0..<400 {
                 try executor.submit(toDomain: 0) {
@@ -58,7 +58,7 @@ struct ExecutorPlacementTests {
     func workersAreBound() throws {
         let topology = try Topology.load(.machine)
         try withExecutor(topology) { executor in
-            let seen = Mutex<[CPUSet]>([])
+            let seen = Locked<[CPUSet]>([])
             let countdown = Countdown(64)
             for index in 0..<64 {
                 try executor.submit(toDomain: index % topology.domains.count, pinned: true) {

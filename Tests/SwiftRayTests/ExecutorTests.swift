@@ -80,7 +80,7 @@ struct ExecutorTests {
                 let (a, b) = (try? executor.join({ depth(level - 1) }, { level })) ?? (0, 0)
                 return a + b
             }
-            let result = Mutex<Int?>(nil)
+            let result = Locked<Int?>(nil)
             let done = Countdown(1)
             try executor.submit {
                 result.withLock { $0 = depth(20) }
@@ -139,7 +139,7 @@ struct ExecutorTests {
     @Test("shutdown from a worker is refused, not a deadlock")
     func shutdownFromWorker() throws {
         try withExecutor { executor in
-            let outcome = Mutex<ExecutorError?>(nil)
+            let outcome = Locked<ExecutorError?>(nil)
             let done = Countdown(1)
             try executor.submit {
                 do throws(ExecutorError) { try executor.shutdown() } catch { outcome.withLock { $0 = error } }

@@ -12,13 +12,17 @@ import Synchronization
 let nsPerJob = BenchmarkMetric.custom("ns per job", polarity: .prefersSmaller, useScalingFactor: false)
 let latencyNs = BenchmarkMetric.custom("latency ns", polarity: .prefersSmaller, useScalingFactor: false)
 let roundTripNs = BenchmarkMetric.custom("round trip ns", polarity: .prefersSmaller, useScalingFactor: false)
+let wakeUpsPerThousand = BenchmarkMetric.custom("wake-ups per 1000 jobs", polarity: .prefersSmaller, useScalingFactor: false)
 let crossDomainPermille = BenchmarkMetric.custom("cross-domain steals per mille", polarity: .prefersSmaller, useScalingFactor: false)
 
-/// Runs `body` and records its wall time divided by `jobs`.
-func perJob(_ benchmark: Benchmark, jobs: Int, _ body: () -> Void) {
+/// Runs `body` and records its wall time divided by `jobs` (and, given the executor, how many
+/// parked workers it had to wake).
+func perJob(_ benchmark: Benchmark, jobs: Int, executor: WorkStealingExecutor? = nil, _ body: () -> Void) {
+    let wakeUps = executor?.wakeUps ?? 0
     let start = nowNanoseconds()
     body()
     benchmark.measurement(nsPerJob, (nowNanoseconds() - start) / jobs)
+    if let executor { benchmark.measurement(wakeUpsPerThousand, (executor.wakeUps - wakeUps) * 1000 / jobs) }
 }
 
 func perJob(_ benchmark: Benchmark, jobs: Int, _ body: () async -> Void) async {
@@ -41,7 +45,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal], maxDuration: .seconds(4), maxIterations: 25)
     let custom: (BenchmarkMetric) -> Benchmark.Configuration = { metric in
-        .init(metrics: [.wallClock, .mallocCountTotal, metric], maxDuration: .seconds(4), maxIterations: 25)
+        .init(metrics: [.wallClock, .mallocCountTotal, metric, wakeUpsPerThousand], maxDuration: .seconds(4), maxIterations: 25)
     }
     let executor = makeExecutor()  // one worker per PU: workers = cores
     let million = 1_000_000
@@ -49,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: 1M empty jobs from one outside thread, awaited
 
     Benchmark("fan-out 1M jobs: swift-ray executor", configuration: custom(nsPerJob)) { benchmark in
-        perJob(benchmark, jobs: million) { Workloads.executorFanOut(executor, jobs: million) }
+        perJob(benchmark, jobs: million, executor: executor) { Workloads.executorFanOut(executor, jobs: million) }
     }
     Benchmark("fan-out 1M jobs: DispatchQueue.global().async + DispatchGroup", configuration: custom(nsPerJob)) { benchmark in
         perJob(benchmark, jobs: million) { Workloads.dispatchFanOut(jobs: million) }
@@ -61,7 +65,7 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: Spawns from inside workers
 
     Benchmark("spawn 1M jobs inside a worker: swift-ray executor", configuration: custom(nsPerJob)) { benchmark in
-        perJob(benchmark, jobs: million) { Workloads.executorSpawnInside(executor, jobs: million) }
+        perJob(benchmark, jobs: million, executor: executor) { Workloads.executorSpawnInside(executor, jobs: million) }
     }
 
     // MARK: Fork-join
@@ -118,7 +122,7 @@ let benchmarks: @Sendable () -> Void = {
 
     let fourDomains = makeExecutor(.synthetic("numa:4 core:2 pu:1"), workersPerDomain: 1)
     Benchmark("fan-out 1M jobs, virtual 4 domains x 1 worker: swift-ray executor", configuration: custom(nsPerJob)) { benchmark in
-        perJob(benchmark, jobs: million) { Workloads.executorFanOut(fourDomains, jobs: million) }
+        perJob(benchmark, jobs: million, executor: fourDomains) { Workloads.executorFanOut(fourDomains, jobs: million) }
     }
     let fourByTwo = makeExecutor(.synthetic("numa:4 core:2 pu:1"), workersPerDomain: 2)
     Benchmark(

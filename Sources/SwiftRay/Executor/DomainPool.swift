@@ -9,9 +9,8 @@ final class DomainPool: @unchecked Sendable {
     /// Filled once while the executor starts, never changed after.
     var workers: [Worker] = []
     /// Jobs that must run in this domain (hard constraint): only this domain's workers take them.
+    /// (Unpinned jobs from outside arrive through ``SubmissionLanes`` instead.)
     let pinned = InjectorQueue()
-    /// Jobs submitted to this domain from outside its workers; other domains may steal them.
-    let shared = InjectorQueue()
     /// Other domains, nearest first (NUMA distance): where this domain's workers steal last.
     let stealOrder: [Int]
     /// Workers of this domain spinning in search of work.
@@ -24,8 +23,8 @@ final class DomainPool: @unchecked Sendable {
         self.stealOrder = stealOrder
     }
 
-    /// Jobs waiting in this domain's queues (a snapshot).
+    /// Jobs waiting in this domain's injector and worker deques (a snapshot; lanes not included).
     var queuedJobs: Int {
-        pinned.count + shared.count + workers.reduce(0) { $0 + $1.deque.count }
+        pinned.count + workers.reduce(0) { $0 + $1.deque.count }
     }
 }

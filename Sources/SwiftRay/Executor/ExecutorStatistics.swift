@@ -18,12 +18,15 @@ public struct DomainStatistics: Sendable, Hashable {
 }
 
 extension WorkStealingExecutor {
+    /// Parked workers woken so far (each a futex wake-up, the expensive part of idling).
+    public var wakeUps: Int { sleep.wakeUps.load(ordering: .relaxed) }
+
     /// Per-domain counters, in domain order.
     public func statistics() -> [DomainStatistics] {
         domains.map { domain in
             let counters = domain.workers.map(\.counters)
             return DomainStatistics(
-                domain: domain.id, workers: domain.workers.count, queuedJobs: domain.queuedJobs,
+                domain: domain.id, workers: domain.workers.count, queuedJobs: queuedJobs(domain: domain.id),
                 busyWorkers: counters.filter { $0.busy.load(ordering: .relaxed) }.count,
                 sleepingWorkers: domain.sleepers.load(ordering: .relaxed),
                 jobsRun: counters.reduce(0) { $0 + $1.jobsRun.load(ordering: .relaxed) },

@@ -1,11 +1,11 @@
 import Synchronization
 
 /// The queue through which jobs enter a domain from outside its workers: the driver thread,
-/// other domains, Swift concurrency. Multi-producer, multi-consumer, FIFO.
+/// other domains, Swift concurrency, for jobs pinned to the domain. Multi-producer,
+/// multi-consumer, FIFO.
 ///
-/// Thread-safe. A mutex guards a growable ring; consumers take jobs in batches so that one lock
-/// round trip serves many jobs. `count` is readable without the lock (the sleep protocol reads
-/// it): it is updated with sequentially consistent operations after each change.
+/// Thread-safe. A mutex guards a growable ring. `count` is readable without the lock (the sleep
+/// protocol reads it): it is updated with sequentially consistent operations after each change.
 final class InjectorQueue: @unchecked Sendable {
     private struct Storage {
         var slots: [UInt] = Array(repeating: 0, count: 1024)
@@ -32,7 +32,7 @@ final class InjectorQueue: @unchecked Sendable {
         }
     }
 
-    private let storage = Mutex(Storage())
+    private let storage = Locked(Storage())
     private let approximateCount = Atomic<Int>(0)
 
     deinit {
@@ -59,29 +59,16 @@ final class InjectorQueue: @unchecked Sendable {
         return true
     }
 
-    /// Takes the oldest job and moves up to `extra` more into `deque` (for the worker's own use
-    /// and for thieves). Nil when empty.
+    /// Takes the oldest job, or nil when empty.
     @inline(__always)
-    func pop(movingUpTo extra: Int, into deque: WorkStealingDeque?) -> QueuedJob? {
+    func pop() -> QueuedJob? {
         guard approximateCount.load(ordering: .relaxed) > 0 else { return nil }
-        var batch: (first: UInt, rest: [UInt])? = nil
-        storage.withLock { storage in
-            guard storage.count > 0 else { return }
-            let first = storage.removeFirst()
-            let moving = deque == nil ? 0 : min(extra, storage.count)
-            var rest: [UInt] = []
-            if moving > 0 {
-                rest.reserveCapacity(moving)
-                for _ in 0..<moving { rest.append(storage.removeFirst()) }
-            }
-            batch = (first, rest)
+        let bits: UInt? = storage.withLock { storage in
+            storage.count > 0 ? storage.removeFirst() : nil
         }
-        guard let batch else { return nil }
-        approximateCount.subtract(1 + batch.rest.count, ordering: .sequentiallyConsistent)
-        if let deque {
-            for bits in batch.rest.reversed() { deque.push(QueuedJob.takeRetained(bits)) }
-        }
-        return QueuedJob.takeRetained(batch.first)
+        guard let bits else { return nil }
+        approximateCount.subtract(1, ordering: .sequentiallyConsistent)
+        return QueuedJob.takeRetained(bits)
     }
 
     /// Jobs queued (a snapshot, sequentially consistent).

@@ -6,11 +6,17 @@
 class QueuedJob: @unchecked Sendable {
     /// The domain this job must run in (a hard constraint), or nil: any worker may run it.
     final let pinnedDomain: Int?
+    /// For a job spawned into a scope, the address of that scope's latch (identity only: its
+    /// worker batches completions of consecutive jobs of one scope).
+    final let scopeLatch: UnsafeMutableRawPointer?
 
-    init(pinnedDomain: Int?) { self.pinnedDomain = pinnedDomain }
+    init(pinnedDomain: Int?, scopeLatch: UnsafeMutableRawPointer? = nil) {
+        self.pinnedDomain = pinnedDomain
+        self.scopeLatch = scopeLatch
+    }
 
-    /// Runs the job on the calling worker thread.
-    func execute() {}
+    /// Runs the job; `worker` is the worker running it, nil for another thread.
+    func execute(by worker: Worker?) {}
 
     /// The word a queue slot stores: the job, retained once.
     @inline(__always)
@@ -32,5 +38,5 @@ final class ClosureJob: QueuedJob, @unchecked Sendable {
         super.init(pinnedDomain: pinnedDomain)
     }
 
-    override func execute() { body() }
+    override func execute(by worker: Worker?) { body() }
 }

@@ -10,12 +10,20 @@ import Synchronization
 /// old rings stay alive until the deque is freed, because a thief may still read one (memory is
 /// bounded by twice the largest size reached).
 final class WorkStealingDeque: @unchecked Sendable {
+    /// Thieves' end. Kept a cache line (two, for the adjacent-line prefetcher) away from
+    /// `bottom`, so that pushes and steals do not invalidate each other's line.
     private let top = Atomic<Int>(0)
+    private let padding = CacheLinePadding()
+    /// Owner's end.
     private let bottom = Atomic<Int>(0)
+    private let padding2 = CacheLinePadding()
     /// The current ring, for thieves (owner keeps `ring` too).
     private let published: Atomic<UnsafeMutableRawPointer>
     private var ring: JobRing
     private var retired: [JobRing] = []
+    /// The owner's last read of `top`: a lower bound, so it only needs a fresh (contended) read
+    /// when the ring looks full.
+    private var knownTop = 0
 
     init(capacity: Int = 256) {
         ring = JobRing(capacity: capacity)
@@ -31,15 +39,7 @@ final class WorkStealingDeque: @unchecked Sendable {
 
     /// Owner only. O(1) amortized.
     @inline(__always)
-    func push(_ job: QueuedJob) {
-        let b = bottom.load(ordering: .relaxed)
-        let t = top.load(ordering: .acquiring)
-        if b - t >= ring.capacity { grow(top: t, bottom: b) }
-        ring.store(b, job.retainedBits())
-        // Sequentially consistent, not only releasing: the sleep protocol's load of the
-        // sleeper count that follows must not be ordered before this publication.
-        bottom.store(b + 1, ordering: .sequentiallyConsistent)
-    }
+    func push(_ job: QueuedJob) { pushRetained(job.retainedBits()) }
 
     /// Owner only: the most recently pushed job, or nil.
     @inline(__always)
@@ -81,6 +81,41 @@ final class WorkStealingDeque: @unchecked Sendable {
         return .success(QueuedJob.takeRetained(bits))
     }
 
+    /// Any thread, and only on a deque whose owner never pops (a submission lane): takes up to
+    /// `limit` of the oldest jobs at once (half of what is queued, at least one), runs none of
+    /// them, and returns the first after pushing the others onto `deque` (the caller's own).
+    /// With no popping owner there is no race for the bottom, so one CAS claims the batch.
+    func stealBatch(limit: Int, into deque: WorkStealingDeque) -> Steal {
+        let t = top.load(ordering: .sequentiallyConsistent)
+        let b = bottom.load(ordering: .sequentiallyConsistent)
+        guard t < b else { return .empty }
+        let count = max(1, min(limit, (b - t + 1) / 2))
+        let current = Unmanaged<JobRing>.fromOpaque(published.load(ordering: .acquiring)).takeUnretainedValue()
+        // Read the slots before claiming them: once `top` moves past a slot the owner may
+        // reuse it for a new job.
+        return withUnsafeTemporaryAllocation(of: UInt.self, capacity: count) { words in
+            for offset in 0..<count { words[offset] = current.load(t + offset) }
+            guard top.compareExchange(expected: t, desired: t + count, ordering: .sequentiallyConsistent).exchanged
+            else { return .retry }
+            for offset in stride(from: count - 1, to: 0, by: -1) { deque.pushRetained(words[offset]) }
+            return .success(QueuedJob.takeRetained(words[0]))
+        }
+    }
+
+    /// Owner only: `push` for a word that already holds a retain.
+    @inline(__always)
+    private func pushRetained(_ bits: UInt) {
+        let b = bottom.load(ordering: .relaxed)
+        if b - knownTop >= ring.capacity {
+            knownTop = top.load(ordering: .acquiring)
+            if b - knownTop >= ring.capacity { grow(top: knownTop, bottom: b) }
+        }
+        ring.store(b, bits)
+        // Sequentially consistent, not only releasing: the sleep protocol's load of the
+        // sleeper count that follows must not be ordered before this publication.
+        bottom.store(b + 1, ordering: .sequentiallyConsistent)
+    }
+
     /// Any thread: how many jobs are queued (a snapshot).
     var count: Int {
         max(0, bottom.load(ordering: .sequentiallyConsistent) - top.load(ordering: .sequentiallyConsistent))
@@ -119,4 +154,11 @@ final class JobRing: @unchecked Sendable {
 
     @inline(__always)
     func store(_ position: Int, _ bits: UInt) { slots[position & mask].store(bits, ordering: .relaxed) }
+}
+
+/// 128 bytes of nothing, to keep two hot fields of a class on different cache lines (Swift
+/// lays out a class's stored properties in declaration order).
+struct CacheLinePadding {
+    private let words: (Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) =
+        (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 }

@@ -11,7 +11,7 @@ final class SwiftConcurrencyJob: QueuedJob, @unchecked Sendable {
         super.init(pinnedDomain: pinnedDomain)
     }
 
-    override func execute() { job.runSynchronously(on: executor) }
+    override func execute(by worker: Worker?) { job.runSynchronously(on: executor) }
 }
 
 extension WorkStealingExecutor: TaskExecutor {

@@ -35,11 +35,13 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     let domains: [DomainPool]
     let workers: [Worker]
     let sleep: SleepProtocol
+    let lanes: SubmissionLanes
+    private let accepting = Atomic<Bool>(true)
     let injectorBatch: Int
     private let nextDomain = Atomic<Int>(0)
     private let running = DispatchGroup()
     private let liveWorkers = Atomic<Int>(0)
-    private let lifecycle = Mutex<Lifecycle>(.running)
+    private let lifecycle = Locked<Lifecycle>(.running)
     private let logger = Logger(label: "swiftray.executor")
 
     private enum Lifecycle { case running, stopping, stopped }
@@ -71,6 +73,7 @@ public final class WorkStealingExecutor: @unchecked Sendable {
         }
         domains = pools
         workers = all
+        lanes = SubmissionLanes(domainCount: pools.count)
         sleep = SleepProtocol(domains: pools, workers: all, spinRounds: max(0, configuration.spinRounds))
         for worker in workers {
             worker.attach(to: self)
@@ -112,20 +115,35 @@ public final class WorkStealingExecutor: @unchecked Sendable {
 
     @inline(__always)
     func submit(_ job: QueuedJob, toDomain target: Int?) throws(ExecutorError) {
-        let worker = Worker.current.flatMap { $0.executor === self ? $0 : nil }
-        if let pinned = job.pinnedDomain {
-            guard domains[pinned].pinned.push(job, fromWorker: worker != nil) else { throw .shutDown }
-            sleep.notify(domain: pinned, pinned: true)
-            return
+        let refused: ExecutorError? = Worker.withCurrent(of: self) { worker in
+            if let pinned = job.pinnedDomain {
+                guard domains[pinned].pinned.push(job, fromWorker: worker != nil) else { return .shutDown }
+                sleep.notify(domain: pinned, pinned: true)
+                return nil
+            }
+            if let worker, target == nil || target == worker.domainID {
+                worker.deque.push(job)
+                sleep.notify(domain: worker.domainID, pinned: false)
+                return nil
+            }
+            return submitThroughLane(job, toDomain: target ?? nextDomainInTurn(), fromWorker: worker != nil)
         }
-        if let worker, target == nil || target == worker.domainID {
-            worker.deque.push(job)
-            sleep.notify(domain: worker.domainID, pinned: false)
-            return
+        if let refused { throw refused }
+    }
+
+    /// From outside, or from a worker into another domain: the calling thread's lane.
+    @inline(__always)
+    private func submitThroughLane(_ job: QueuedJob, toDomain domain: Int, fromWorker: Bool) -> ExecutorError? {
+        let lane = lanes.lane(forDomain: domain)
+        lane.pushing.store(true, ordering: .sequentiallyConsistent)
+        guard fromWorker || accepting.load(ordering: .sequentiallyConsistent) else {
+            lane.pushing.store(false, ordering: .releasing)
+            return .shutDown
         }
-        let domain = target ?? nextDomainInTurn()
-        guard domains[domain].shared.push(job, fromWorker: worker != nil) else { throw .shutDown }
+        lane.deque.push(job)
+        lane.pushing.store(false, ordering: .releasing)
         sleep.notify(domain: domain, pinned: false)
+        return nil
     }
 
     @inline(__always)
@@ -154,6 +172,9 @@ public final class WorkStealingExecutor: @unchecked Sendable {
 
     /// Worker threads still running (0 once ``shutdown()`` has returned).
     public var liveWorkerCount: Int { liveWorkers.load(ordering: .sequentiallyConsistent) }
+
+    /// Jobs waiting for domain `domain` (its injector, lanes and worker deques; a snapshot).
+    func queuedJobs(domain: Int) -> Int { domains[domain].queuedJobs + lanes.queuedJobs(domain: domain) }
 
     /// Whether every worker is parked right now (none running or looking for work).
     public var allWorkersParked: Bool { sleep.allAsleep }
@@ -186,12 +207,12 @@ public final class WorkStealingExecutor: @unchecked Sendable {
             running.wait()
             return
         }
-        for domain in domains {
-            domain.pinned.close()
-            domain.shared.close()
-        }
+        accepting.store(false, ordering: .sequentiallyConsistent)
+        for domain in domains { domain.pinned.close() }
+        // A submission that saw `accepting` before it was cleared finishes its push first.
+        while lanes.anyPushing { sched_yield() }
         // Quiescent: every worker parked and nothing queued. Then nothing can submit any more.
-        while !(sleep.allAsleep && domains.allSatisfy({ $0.queuedJobs == 0 })) {
+        while !(sleep.allAsleep && domains.indices.allSatisfy({ queuedJobs(domain: $0) == 0 })) {
             usleep(50)
         }
         sleep.terminateAll()

@@ -8,9 +8,11 @@ import Synchronization
 /// Thread safety: the deque's owner side, `spawnCursor` and the loop belong to the worker's own
 /// thread; `deque.steal`, `state`, `parking` and the counters are read and written by others.
 final class Worker: @unchecked Sendable {
-    /// Set once by `attach(to:)` before the thread starts. The executor outlives its workers
-    /// (each worker's Dispatch block retains it until the loop ends).
-    private var owner: Unmanaged<WorkStealingExecutor>?
+    /// Set once by `attach(to:)` before the thread starts, unretained: the executor outlives
+    /// its workers (each worker's Dispatch block retains it until the loop ends).
+    private(set) unowned(unsafe) var executor: WorkStealingExecutor! = nil
+    /// This worker's domain pool, unretained for the same reason.
+    private unowned(unsafe) var domain: DomainPool! = nil
     let domainID: Int
     /// Position in `executor.workers`.
     let globalIndex: Int
@@ -28,10 +30,14 @@ final class Worker: @unchecked Sendable {
         stealCursor = globalIndex + 1
     }
 
-    func attach(to executor: WorkStealingExecutor) { owner = Unmanaged.passUnretained(executor) }
+    /// The executor's address, for the identity check on the submit path.
+    private(set) var executorAddress: UnsafeMutableRawPointer? = nil
 
-    @inline(__always)
-    var executor: WorkStealingExecutor { owner.unsafelyUnwrapped.takeUnretainedValue() }
+    func attach(to executor: WorkStealingExecutor) {
+        self.executor = executor
+        executorAddress = Unmanaged.passUnretained(executor).toOpaque()
+        domain = executor.domains[domainID]
+    }
 
     // MARK: The calling thread's worker
 
@@ -48,6 +54,18 @@ final class Worker: @unchecked Sendable {
         return Unmanaged<Worker>.fromOpaque(pointer).takeUnretainedValue()
     }
 
+    /// Calls `body` with the calling thread's worker if it is one of `executor`'s, else with
+    /// nil, without touching either object's reference count (the hot path of every submit:
+    /// a retain of the shared executor object would bounce its cache line between workers).
+    @inline(__always)
+    static func withCurrent<R>(of executor: WorkStealingExecutor, _ body: (Worker?) -> R) -> R {
+        guard let pointer = pthread_getspecific(key) else { return body(nil) }
+        let unmanaged = Unmanaged<Worker>.fromOpaque(pointer)
+        let mine = unmanaged._withUnsafeGuaranteedRef { $0.executorAddress == Unmanaged.passUnretained(executor).toOpaque() }
+        guard mine else { return body(nil) }
+        return unmanaged._withUnsafeGuaranteedRef { body($0) }
+    }
+
     // MARK: The loop
 
     /// The worker thread's body: binds to the domain, then runs jobs until shutdown.
@@ -59,6 +77,7 @@ final class Worker: @unchecked Sendable {
                 execute(job)
                 continue
             }
+            flushCompletions()
             if executor.sleep.idle(self, until: nil) == .terminate { break }
         }
         pthread_setspecific(Self.key, nil)
@@ -66,52 +85,111 @@ final class Worker: @unchecked Sendable {
 
     @inline(__always)
     func execute(_ job: QueuedJob) {
+        if pendingLatch != nil && job.scopeLatch != pendingLatch { flushCompletions() }
         counters.busy.store(true, ordering: .relaxed)
-        job.execute()
+        job.execute(by: self)
         counters.busy.store(false, ordering: .relaxed)
         counters.bump(counters.jobsRun)
     }
 
-    /// Runs other jobs until `isDone` holds: how a worker blocks without holding its thread
+    // MARK: Batched scope completions
+
+    /// Completions of jobs of one scope that this worker ran back to back, not yet counted
+    /// down: one atomic operation on the scope's latch per batch instead of per job. Flushed
+    /// before any other job runs and before the worker idles, so a waiter is never starved.
+    /// Unretained: a latch with pending completions cannot be set, so its scope (which owns
+    /// it) is still waiting and alive.
+    private var pendingLatch: UnsafeMutableRawPointer?
+    private var pendingCount = 0
+
+    @inline(__always)
+    func completeLater(_ latch: WorkerLatch) {
+        let address = Unmanaged.passUnretained(latch).toOpaque()
+        if pendingLatch == address {
+            pendingCount += 1
+        } else {
+            flushCompletions()
+            pendingLatch = address
+            pendingCount = 1
+        }
+    }
+
+    @inline(__always)
+    func flushCompletions() {
+        guard let address = pendingLatch else { return }
+        let count = pendingCount
+        pendingLatch = nil
+        pendingCount = 0
+        // A strong reference for the call: the moment the count reaches zero the waiter may
+        // return and free the scope and its latch, while countDown still wakes it.
+        let latch = Unmanaged<WorkerLatch>.fromOpaque(address).takeUnretainedValue()
+        latch.countDown(by: count)
+    }
+
+    /// Runs other jobs until `latch` is set: how a worker blocks without holding its thread
     /// hostage (a task waiting on an unfinished ref, the first half of a join).
     func help(until latch: WorkerLatch) {
-        while !latch.isSet {
+        while true {
+            if pendingLatch == Unmanaged.passUnretained(latch).toOpaque() { flushCompletions() }
+            if latch.isSet { return }
             if let job = findWork() {
                 execute(job)
                 continue
             }
+            flushCompletions()
             _ = executor.sleep.idle(self, until: latch)
         }
     }
 
-    /// The lookup order: own deque, own domain's pinned then shared injector, the deques of the
-    /// domain's other workers, then (for unpinned work only) other domains nearest first.
+    // MARK: Finding work
+
+    /// The lookup order: own deque, own domain's pinned injector, the lanes of outside threads
+    /// into the domain, the deques of the domain's other workers, then (unpinned work only)
+    /// other domains' lanes and deques, nearest domain first.
     @inline(__always)
     func findWork() -> QueuedJob? {
         if let job = deque.pop() { return job }
-        let domain = executor.domains[domainID]
-        if let job = domain.pinned.pop(movingUpTo: 0, into: nil) { return job }
-        if let job = domain.shared.pop(movingUpTo: executor.injectorBatch, into: deque) { return job }
+        if let job = domain.pinned.pop() { return job }
         return stealWork()
     }
 
     private func stealWork() -> QueuedJob? {
-        let domain = executor.domains[domainID]
-        if let job = steal(from: domain.workers, crossDomain: false) { return job }
+        let lanes = executor.lanes.list
+        if let job = steal(fromLanes: lanes.byDomain[domainID]) { return job }
+        if let job = steal(from: domain.workers) {
+            counters.bump(counters.stolenLocal)
+            return job
+        }
         for other in domain.stealOrder {
-            let remote = executor.domains[other]
-            if let job = remote.shared.pop(movingUpTo: 0, into: nil) {
+            if let job = steal(fromLanes: lanes.byDomain[other]) ?? steal(from: executor.domains[other].workers) {
                 counters.bump(counters.stolenCrossDomain)
                 return job
             }
-            if let job = steal(from: remote.workers, crossDomain: true) { return job }
         }
         return nil
     }
 
-    private func steal(from victims: [Worker], crossDomain: Bool) -> QueuedJob? {
-        let count = victims.count
+    private func steal(fromLanes lanes: [SubmissionLanes.Lane]) -> QueuedJob? {
+        let count = lanes.count
         guard count > 0 else { return nil }
+        var retry = true
+        while retry {
+            retry = false
+            stealCursor &+= 1
+            for offset in 0..<count {
+                switch lanes[(stealCursor &+ offset) % count].deque.stealBatch(limit: executor.injectorBatch, into: deque) {
+                case .success(let job): return job
+                case .retry: retry = true
+                case .empty: break
+                }
+            }
+        }
+        return nil
+    }
+
+    private func steal(from victims: [Worker]) -> QueuedJob? {
+        let count = victims.count
+        guard count > 1 || (count == 1 && victims[0] !== self) else { return nil }
         var retry = true
         while retry {
             retry = false
@@ -120,9 +198,7 @@ final class Worker: @unchecked Sendable {
                 let victim = victims[(stealCursor &+ offset) % count]
                 if victim === self { continue }
                 switch victim.deque.steal() {
-                case .success(let job):
-                    if crossDomain { counters.bump(counters.stolenCrossDomain) } else { counters.bump(counters.stolenLocal) }
-                    return job
+                case .success(let job): return job
                 case .retry: retry = true
                 case .empty: break
                 }
@@ -133,12 +209,15 @@ final class Worker: @unchecked Sendable {
 
     /// Whether this worker could find work right now (the sleep protocol's re-check).
     func hasVisibleWork() -> Bool {
-        let domain = executor.domains[domainID]
-        if domain.pinned.count > 0 || domain.shared.count > 0 { return true }
+        let lanes = executor.lanes.list
+        if domain.pinned.count > 0 || lanes.byDomain[domainID].contains(where: { $0.deque.count > 0 }) {
+            return true
+        }
         if domain.workers.contains(where: { $0 !== self && $0.deque.count > 0 }) { return true }
         for other in domain.stealOrder {
-            let remote = executor.domains[other]
-            if remote.shared.count > 0 || remote.workers.contains(where: { $0.deque.count > 0 }) {
+            if lanes.byDomain[other].contains(where: { $0.deque.count > 0 })
+                || executor.domains[other].workers.contains(where: { $0.deque.count > 0 })
+            {
                 return true
             }
         }

@@ -11,7 +11,7 @@ final class WorkerLatch: @unchecked Sendable {
     private let remaining: Atomic<Int>
     /// The worker helping until this latch is set (unretained: it waits inside `wait`).
     private let waitingWorker = Atomic<UInt>(0)
-    private let blockedThread = Mutex<DispatchSemaphore?>(nil)
+    private let blockedThread = Locked<DispatchSemaphore?>(nil)
 
     init(count: Int = 1) { remaining = Atomic(count) }
 
@@ -25,10 +25,11 @@ final class WorkerLatch: @unchecked Sendable {
     @inline(__always)
     func increment() { remaining.add(1, ordering: .relaxed) }
 
-    /// Counts down; the call that reaches zero wakes the waiter.
+    /// Counts down by `count`; the call that reaches zero wakes the waiter. The caller must hold
+    /// a strong reference: a waiter may free the latch as soon as it sees it set.
     @inline(__always)
-    func countDown() {
-        guard remaining.subtract(1, ordering: .sequentiallyConsistent).newValue == 0 else { return }
+    func countDown(by count: Int = 1) {
+        guard remaining.subtract(count, ordering: .sequentiallyConsistent).newValue == 0 else { return }
         let bits = waitingWorker.load(ordering: .sequentiallyConsistent)
         if bits != 0 {
             let worker = Unmanaged<Worker>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()

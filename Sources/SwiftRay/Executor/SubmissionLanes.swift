@@ -1,0 +1,93 @@
+import Foundation
+import Synchronization
+
+/// The way unpinned jobs enter the executor from threads that are not its workers (the driver,
+/// Swift's cooperative pool, other executors): each such thread gets, per domain, a *lane*, a
+/// work-stealing deque that it alone pushes to and that the domain's workers (then other
+/// domains') steal from in batches. A submission is then two uncontended stores, and one
+/// compare-and-swap moves up to a batch of jobs to a worker.
+///
+/// Thread-safe. A thread's lanes live in a thread-specific slot of the executor; when the thread
+/// ends they are marked orphaned, stay stealable until empty, and are dropped from the list at
+/// the next registration. Lists replaced by a registration are kept until the executor ends,
+/// because a worker may still be reading one (a few pointers per registration).
+final class SubmissionLanes: @unchecked Sendable {
+    /// One thread's lane into one domain.
+    final class Lane: @unchecked Sendable {
+        let deque = WorkStealingDeque()
+        /// Set (sequentially consistent) around each push: shutdown waits for it to clear.
+        let pushing = Atomic<Bool>(false)
+        let orphaned = Atomic<Bool>(false)
+    }
+
+    /// An immutable list of lanes, per domain.
+    final class LaneList: @unchecked Sendable {
+        let byDomain: [[Lane]]
+        init(_ byDomain: [[Lane]]) { self.byDomain = byDomain }
+    }
+
+    /// A thread's lanes, one per domain (the thread-specific value).
+    final class ThreadLanes: @unchecked Sendable {
+        let lanes: [Lane]
+        init(_ lanes: [Lane]) { self.lanes = lanes }
+    }
+
+    private let domainCount: Int
+    private let current: Atomic<UnsafeMutableRawPointer>
+    private let registration = Locked<[LaneList]>([])
+    private var key = pthread_key_t()
+
+    init(domainCount: Int) {
+        self.domainCount = domainCount
+        let empty = LaneList(Array(repeating: [], count: domainCount))
+        current = Atomic(Unmanaged.passUnretained(empty).toOpaque())
+        registration.withLock { $0.append(empty) }
+        pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            let lanes = Unmanaged<ThreadLanes>.fromOpaque(pointer).takeRetainedValue()
+            for lane in lanes.lanes { lane.orphaned.store(true, ordering: .releasing) }
+        }
+    }
+
+    deinit {
+        pthread_key_delete(key)
+    }
+
+    /// The lanes workers look at now.
+    @inline(__always)
+    var list: LaneList {
+        Unmanaged<LaneList>.fromOpaque(current.load(ordering: .acquiring)).takeUnretainedValue()
+    }
+
+    /// The calling thread's lane into `domain`, created on first use.
+    @inline(__always)
+    func lane(forDomain domain: Int) -> Lane {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<ThreadLanes>.fromOpaque(pointer).takeUnretainedValue().lanes[domain]
+        }
+        return register().lanes[domain]
+    }
+
+    private func register() -> ThreadLanes {
+        let mine = ThreadLanes((0..<domainCount).map { _ in Lane() })
+        registration.withLock { lists in
+            let old = lists[lists.count - 1].byDomain
+            let next = LaneList((0..<domainCount).map { domain in
+                old[domain].filter { !($0.orphaned.load(ordering: .acquiring) && $0.deque.count == 0) }
+                    + [mine.lanes[domain]]
+            })
+            lists.append(next)
+            current.store(Unmanaged.passUnretained(next).toOpaque(), ordering: .releasing)
+        }
+        pthread_setspecific(key, Unmanaged.passRetained(mine).toOpaque())
+        return mine
+    }
+
+    /// Whether any lane is mid-push (shutdown waits until none is).
+    var anyPushing: Bool {
+        list.byDomain.contains { $0.contains { $0.pushing.load(ordering: .sequentiallyConsistent) } }
+    }
+
+    /// Jobs waiting in `domain`'s lanes (a snapshot).
+    func queuedJobs(domain: Int) -> Int { list.byDomain[domain].reduce(0) { $0 + $1.deque.count } }
+}
