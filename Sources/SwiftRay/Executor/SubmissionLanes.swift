@@ -22,14 +22,14 @@ final class SubmissionLanes: @unchecked Sendable {
 
     /// An immutable list of lanes, per domain.
     final class LaneList: @unchecked Sendable {
-        let byDomain: [[Lane]]
-        init(_ byDomain: [[Lane]]) { self.byDomain = byDomain }
+        let byDomain: UnretainedList<UnretainedList<Lane>>
+        init(_ byDomain: [[Lane]]) { self.byDomain = UnretainedList(byDomain.map { UnretainedList($0) }) }
     }
 
     /// A thread's lanes, one per domain (the thread-specific value).
     final class ThreadLanes: @unchecked Sendable {
-        let lanes: [Lane]
-        init(_ lanes: [Lane]) { self.lanes = lanes }
+        let lanes: UnretainedList<Lane>
+        init(_ lanes: [Lane]) { self.lanes = UnretainedList(lanes) }
     }
 
     private let domainCount: Int
@@ -45,7 +45,7 @@ final class SubmissionLanes: @unchecked Sendable {
         pthread_key_create(&key) { pointer in
             guard let pointer else { return }
             let lanes = Unmanaged<ThreadLanes>.fromOpaque(pointer).takeRetainedValue()
-            for lane in lanes.lanes { lane.orphaned.store(true, ordering: .releasing) }
+            for lane in lanes.lanes.elements { lane.orphaned.store(true, ordering: .releasing) }
         }
     }
 
@@ -53,28 +53,33 @@ final class SubmissionLanes: @unchecked Sendable {
         pthread_key_delete(key)
     }
 
-    /// The lanes workers look at now.
+    /// Calls `body` with the lanes into `domain` that workers look at now, borrowed.
     @inline(__always)
+    func withLanes<R>(into domain: Int, _ body: (UnretainedList<Lane>) -> R) -> R {
+        Unmanaged<LaneList>.fromOpaque(current.load(ordering: .acquiring))._withUnsafeGuaranteedRef { list in
+            list.byDomain.with(domain, body)
+        }
+    }
+
+    /// The lane list in force (retained; off the hot path).
     var list: LaneList {
         Unmanaged<LaneList>.fromOpaque(current.load(ordering: .acquiring)).takeUnretainedValue()
     }
 
-    /// The calling thread's lane into `domain`, created on first use.
+    /// Calls `body` with the calling thread's lane into `domain` (created on first use), borrowed.
     @inline(__always)
-    func lane(forDomain domain: Int) -> Lane {
-        if let pointer = pthread_getspecific(key) {
-            return Unmanaged<ThreadLanes>.fromOpaque(pointer).takeUnretainedValue().lanes[domain]
-        }
-        return register().lanes[domain]
+    func withLane<R>(forDomain domain: Int, _ body: (Lane) -> R) -> R {
+        guard let pointer = pthread_getspecific(key) else { return register().lanes.with(domain, body) }
+        return Unmanaged<ThreadLanes>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.lanes.with(domain, body) }
     }
 
     private func register() -> ThreadLanes {
         let mine = ThreadLanes((0..<domainCount).map { _ in Lane() })
         registration.withLock { lists in
-            let old = lists[lists.count - 1].byDomain
+            let old = lists[lists.count - 1].byDomain.elements
             let next = LaneList((0..<domainCount).map { domain in
-                old[domain].filter { !($0.orphaned.load(ordering: .acquiring) && $0.deque.count == 0) }
-                    + [mine.lanes[domain]]
+                old[domain].elements.filter { !($0.orphaned.load(ordering: .acquiring) && $0.deque.count == 0) }
+                    + [mine.lanes.elements[domain]]
             })
             lists.append(next)
             current.store(Unmanaged.passUnretained(next).toOpaque(), ordering: .releasing)
@@ -89,5 +94,13 @@ final class SubmissionLanes: @unchecked Sendable {
     }
 
     /// Jobs waiting in `domain`'s lanes (a snapshot).
-    func queuedJobs(domain: Int) -> Int { list.byDomain[domain].reduce(0) { $0 + $1.deque.count } }
+    func queuedJobs(domain: Int) -> Int {
+        withLanes(into: domain) { $0.elements.reduce(0) { $0 + $1.deque.count } }
+    }
+
+    /// Whether any lane into `domain` holds a job (the sleep protocol's re-check).
+    @inline(__always)
+    func anyQueued(domain: Int) -> Bool {
+        withLanes(into: domain) { $0.contains { $0.deque.count > 0 } }
+    }
 }

@@ -65,21 +65,24 @@ extension WorkStealingExecutor {
     /// A scope that jobs are spawned into; ``scope(_:)`` returns once all of them have run.
     /// Thread-safe; spawn only while the scope is open (from its body or its jobs).
     public final class Scope: @unchecked Sendable {
-        /// Unretained: the executor lives until shut down, and no job runs after that.
-        unowned(unsafe) let executor: WorkStealingExecutor
+        /// Unretained: the executor lives until shut down, and no job runs after that; a retain
+        /// per spawn of the one object all workers share would bounce its cache line.
+        private let executorRef: Unmanaged<WorkStealingExecutor>
         let latch = WorkerLatch(count: 1)
 
-        init(_ executor: WorkStealingExecutor) { self.executor = executor }
+        init(_ executor: WorkStealingExecutor) { executorRef = Unmanaged.passUnretained(executor) }
+
+        /// The executor the scope's jobs run on.
+        public var executor: WorkStealingExecutor { executorRef.takeUnretainedValue() }
 
         /// Runs `body` on some worker before the scope closes.
         @inline(__always)
         public func spawn(_ body: @escaping @Sendable (Scope) -> Void) throws(ExecutorError) {
             latch.increment()
-            do {
-                try executor.submit(ScopeJob(self, body), toDomain: nil)
-            } catch {
+            let job = ScopeJob(self, body)
+            if let refused = executorRef._withUnsafeGuaranteedRef({ $0.trySubmit(job, toDomain: nil) }) {
                 latch.countDown()
-                throw error
+                throw refused
             }
         }
     }

@@ -115,7 +115,13 @@ public final class WorkStealingExecutor: @unchecked Sendable {
 
     @inline(__always)
     func submit(_ job: QueuedJob, toDomain target: Int?) throws(ExecutorError) {
-        let refused: ExecutorError? = Worker.withCurrent(of: self) { worker in
+        if let refused = trySubmit(job, toDomain: target) { throw refused }
+    }
+
+    /// `submit` without throwing (so that it can run inside a borrowed-reference closure).
+    @inline(__always)
+    func trySubmit(_ job: QueuedJob, toDomain target: Int?) -> ExecutorError? {
+        Worker.withCurrent(of: self) { worker in
             if let pinned = job.pinnedDomain {
                 guard domains[pinned].pinned.push(job, fromWorker: worker != nil) else { return .shutDown }
                 sleep.notify(domain: pinned, pinned: true)
@@ -128,22 +134,23 @@ public final class WorkStealingExecutor: @unchecked Sendable {
             }
             return submitThroughLane(job, toDomain: target ?? nextDomainInTurn(), fromWorker: worker != nil)
         }
-        if let refused { throw refused }
     }
 
     /// From outside, or from a worker into another domain: the calling thread's lane.
     @inline(__always)
     private func submitThroughLane(_ job: QueuedJob, toDomain domain: Int, fromWorker: Bool) -> ExecutorError? {
-        let lane = lanes.lane(forDomain: domain)
-        lane.pushing.store(true, ordering: .sequentiallyConsistent)
-        guard fromWorker || accepting.load(ordering: .sequentiallyConsistent) else {
+        let refused: ExecutorError? = lanes.withLane(forDomain: domain) { lane in
+            lane.pushing.store(true, ordering: .sequentiallyConsistent)
+            guard fromWorker || accepting.load(ordering: .sequentiallyConsistent) else {
+                lane.pushing.store(false, ordering: .releasing)
+                return .shutDown
+            }
+            lane.deque.push(job)
             lane.pushing.store(false, ordering: .releasing)
-            return .shutDown
+            return nil
         }
-        lane.deque.push(job)
-        lane.pushing.store(false, ordering: .releasing)
-        sleep.notify(domain: domain, pinned: false)
-        return nil
+        if refused == nil { sleep.notify(domain: domain, pinned: false) }
+        return refused
     }
 
     @inline(__always)

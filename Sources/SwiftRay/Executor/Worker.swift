@@ -33,10 +33,28 @@ final class Worker: @unchecked Sendable {
     /// The executor's address, for the identity check on the submit path.
     private(set) var executorAddress: UnsafeMutableRawPointer? = nil
 
+    /// The other workers of this domain, then each other domain's workers nearest first:
+    /// fixed at start and read without reference counting.
+    private var siblings = UnretainedList<Worker>([])
+    /// The executor's lanes and sleep protocol and its batch size, copied here so that the hot
+    /// loop never retains the executor object that every worker shares.
+    private var lanesRef: Unmanaged<SubmissionLanes>! = nil
+    private var sleepRef: Unmanaged<SleepProtocol>! = nil
+    private var batch = 0
+    private var remoteDomains: [Int] = []
+    private var remoteWorkers = UnretainedList<UnretainedList<Worker>>([])
+
     func attach(to executor: WorkStealingExecutor) {
         self.executor = executor
         executorAddress = Unmanaged.passUnretained(executor).toOpaque()
-        domain = executor.domains[domainID]
+        let pool = executor.domains[domainID]
+        domain = pool
+        siblings = UnretainedList(pool.workers.filter { $0 !== self })
+        remoteDomains = pool.stealOrder
+        remoteWorkers = UnretainedList(pool.stealOrder.map { UnretainedList(executor.domains[$0].workers) })
+        lanesRef = Unmanaged.passUnretained(executor.lanes)
+        sleepRef = Unmanaged.passUnretained(executor.sleep)
+        batch = executor.injectorBatch
     }
 
     // MARK: The calling thread's worker
@@ -78,7 +96,7 @@ final class Worker: @unchecked Sendable {
                 continue
             }
             flushCompletions()
-            if executor.sleep.idle(self, until: nil) == .terminate { break }
+            if sleepRef._withUnsafeGuaranteedRef({ $0.idle(self, until: nil) }) == .terminate { break }
         }
         pthread_setspecific(Self.key, nil)
     }
@@ -137,7 +155,7 @@ final class Worker: @unchecked Sendable {
                 continue
             }
             flushCompletions()
-            _ = executor.sleep.idle(self, until: latch)
+            _ = sleepRef._withUnsafeGuaranteedRef { $0.idle(self, until: latch) }
         }
     }
 
@@ -154,22 +172,26 @@ final class Worker: @unchecked Sendable {
     }
 
     private func stealWork() -> QueuedJob? {
-        let lanes = executor.lanes.list
-        if let job = steal(fromLanes: lanes.byDomain[domainID]) { return job }
-        if let job = steal(from: domain.workers) {
-            counters.bump(counters.stolenLocal)
-            return job
-        }
-        for other in domain.stealOrder {
-            if let job = steal(fromLanes: lanes.byDomain[other]) ?? steal(from: executor.domains[other].workers) {
-                counters.bump(counters.stolenCrossDomain)
+        lanesRef._withUnsafeGuaranteedRef { lanes in
+            if let job = lanes.withLanes(into: domainID, { steal(fromLanes: $0) }) { return job }
+            if let job = steal(from: siblings) {
+                counters.bump(counters.stolenLocal)
                 return job
             }
+            for index in remoteDomains.indices {
+                let other = remoteDomains[index]
+                if let job = lanes.withLanes(into: other, { steal(fromLanes: $0) })
+                    ?? remoteWorkers.with(index, { steal(from: $0) })
+                {
+                    counters.bump(counters.stolenCrossDomain)
+                    return job
+                }
+            }
+            return nil
         }
-        return nil
     }
 
-    private func steal(fromLanes lanes: [SubmissionLanes.Lane]) -> QueuedJob? {
+    private func steal(fromLanes lanes: UnretainedList<SubmissionLanes.Lane>) -> QueuedJob? {
         let count = lanes.count
         guard count > 0 else { return nil }
         var retry = true
@@ -177,7 +199,8 @@ final class Worker: @unchecked Sendable {
             retry = false
             stealCursor &+= 1
             for offset in 0..<count {
-                switch lanes[(stealCursor &+ offset) % count].deque.stealBatch(limit: executor.injectorBatch, into: deque) {
+                let outcome = lanes.with((stealCursor &+ offset) % count) { $0.deque.stealBatch(limit: batch, into: deque) }
+                switch outcome {
                 case .success(let job): return job
                 case .retry: retry = true
                 case .empty: break
@@ -187,17 +210,15 @@ final class Worker: @unchecked Sendable {
         return nil
     }
 
-    private func steal(from victims: [Worker]) -> QueuedJob? {
+    private func steal(from victims: UnretainedList<Worker>) -> QueuedJob? {
         let count = victims.count
-        guard count > 1 || (count == 1 && victims[0] !== self) else { return nil }
+        guard count > 0 else { return nil }
         var retry = true
         while retry {
             retry = false
             stealCursor &+= 1
             for offset in 0..<count {
-                let victim = victims[(stealCursor &+ offset) % count]
-                if victim === self { continue }
-                switch victim.deque.steal() {
+                switch victims.with((stealCursor &+ offset) % count, { $0.deque.steal() }) {
                 case .success(let job): return job
                 case .retry: retry = true
                 case .empty: break
@@ -209,19 +230,18 @@ final class Worker: @unchecked Sendable {
 
     /// Whether this worker could find work right now (the sleep protocol's re-check).
     func hasVisibleWork() -> Bool {
-        let lanes = executor.lanes.list
-        if domain.pinned.count > 0 || lanes.byDomain[domainID].contains(where: { $0.deque.count > 0 }) {
-            return true
-        }
-        if domain.workers.contains(where: { $0 !== self && $0.deque.count > 0 }) { return true }
-        for other in domain.stealOrder {
-            if lanes.byDomain[other].contains(where: { $0.deque.count > 0 })
-                || executor.domains[other].workers.contains(where: { $0.deque.count > 0 })
-            {
-                return true
+        lanesRef._withUnsafeGuaranteedRef { lanes in
+            if domain.pinned.count > 0 || lanes.anyQueued(domain: domainID) { return true }
+            if siblings.contains(where: { $0.deque.count > 0 }) { return true }
+            for index in remoteDomains.indices {
+                if lanes.anyQueued(domain: remoteDomains[index])
+                    || remoteWorkers.with(index, { $0.contains { $0.deque.count > 0 } })
+                {
+                    return true
+                }
             }
+            return false
         }
-        return false
     }
 }
 
