@@ -11,8 +11,9 @@ final class Worker: @unchecked Sendable {
     /// Set once by `attach(to:)` before the thread starts, unretained: the executor outlives
     /// its workers (each worker's Dispatch block retains it until the loop ends).
     private(set) unowned(unsafe) var executor: WorkStealingExecutor! = nil
-    /// This worker's domain pool, unretained for the same reason.
-    private unowned(unsafe) var domain: DomainPool! = nil
+    /// This worker's domain's pinned-job queue, unretained for the same reason (and because
+    /// the domain pool is shared by all its workers: retaining it would bounce its line).
+    private var pinnedRef: Unmanaged<InjectorQueue>! = nil
     let domainID: Int
     /// Position in `executor.workers`.
     let globalIndex: Int
@@ -48,7 +49,7 @@ final class Worker: @unchecked Sendable {
         self.executor = executor
         executorAddress = Unmanaged.passUnretained(executor).toOpaque()
         let pool = executor.domains[domainID]
-        domain = pool
+        pinnedRef = Unmanaged.passUnretained(pool.pinned)
         siblings = UnretainedList(pool.workers.filter { $0 !== self })
         remoteDomains = pool.stealOrder
         remoteWorkers = UnretainedList(pool.stealOrder.map { UnretainedList(executor.domains[$0].workers) })
@@ -167,7 +168,7 @@ final class Worker: @unchecked Sendable {
     @inline(__always)
     func findWork() -> QueuedJob? {
         if let job = deque.pop() { return job }
-        if let job = domain.pinned.pop() { return job }
+        if let job = pinnedRef._withUnsafeGuaranteedRef({ $0.pop() }) { return job }
         return stealWork()
     }
 
@@ -231,7 +232,9 @@ final class Worker: @unchecked Sendable {
     /// Whether this worker could find work right now (the sleep protocol's re-check).
     func hasVisibleWork() -> Bool {
         lanesRef._withUnsafeGuaranteedRef { lanes in
-            if domain.pinned.count > 0 || lanes.anyQueued(domain: domainID) { return true }
+            if pinnedRef._withUnsafeGuaranteedRef({ $0.count > 0 }) || lanes.anyQueued(domain: domainID) {
+                return true
+            }
             if siblings.contains(where: { $0.deque.count > 0 }) { return true }
             for index in remoteDomains.indices {
                 if lanes.anyQueued(domain: remoteDomains[index])
