@@ -11,7 +11,7 @@ struct ExecutorPlacementTests {
     @Test("hard domain constraints are never violated on a virtual 4-domain topology")
     func pinnedJobsStayHome() throws {
         let topology = try Topology.load(.synthetic("pack:2 numa:2 core:2 pu:1"))
-        try withExecutor(topology, workers: 2, spinRounds: 4) { executor in
+        try withExecutor(topology, workers: 2, spinMicroseconds: 1) { executor in
             let violations = Atomic<Int>(0)
             let perDomain = 2_000
             let countdown = Countdown(perDomain * 4)

@@ -26,12 +26,12 @@ final class Countdown: Sendable {
 
 /// An executor for one test, shut down when the test is done with it.
 func withExecutor<R>(
-    _ topology: Topology? = nil, workers: Int? = nil, spinRounds: Int? = nil,
+    _ topology: Topology? = nil, workers: Int? = nil, spinMicroseconds: Int? = nil,
     _ body: (WorkStealingExecutor) throws -> R
 ) throws -> R {
     var configuration = WorkStealingExecutor.Configuration()
     configuration.defaultWorkersPerDomain = workers
-    if let spinRounds { configuration.spinRounds = spinRounds }
+    if let spinMicroseconds { configuration.spinMicroseconds = spinMicroseconds }
     let executor = try WorkStealingExecutor(topology: topology ?? Topology.load(.machine), configuration: configuration)
     defer {
         try? executor.shutdown()

@@ -22,7 +22,7 @@ struct ExecutorTests {
 
     @Test("submit, park, wake: no lost wake-up over many rounds", arguments: [1, 2, 64])
     func parkAndWake(jobsPerRound: Int) throws {
-        try withExecutor(spinRounds: 2) { executor in
+        try withExecutor(spinMicroseconds: 0) { executor in
             for round in 0..<200 {
                 let countdown = Countdown(jobsPerRound)
                 for _ in 0..<jobsPerRound { try executor.submit { countdown.tick() } }
@@ -34,7 +34,7 @@ struct ExecutorTests {
 
     @Test("jobs spawned inside workers, woken from parked peers")
     func spawnsFromWorkers() throws {
-        try withExecutor(spinRounds: 1) { executor in
+        try withExecutor(spinMicroseconds: 0) { executor in
             for _ in 0..<50 {
                 let countdown = Countdown(100)
                 try executor.submit {

@@ -111,7 +111,7 @@ let benchmarks: @Sendable () -> Void = {
     }
     let parker = ParkedThread()
     Benchmark(
-        "wake-up: signal to run, one parked thread woken by a spinning thread (DispatchSemaphore): this machine",
+        "wake-up: signal to run, thread parked on another CPU (DispatchSemaphore): this machine",
         configuration: .init(metrics: [latencyNs], maxDuration: .seconds(5), maxIterations: 300)
     ) { benchmark in
         usleep(2_000)  // let it park
@@ -164,15 +164,22 @@ enum EvenLoad {
     }
 }
 
-/// A thread parked on a semaphore, woken on demand: this machine's own wake-up latency.
+/// A thread parked on a semaphore, woken on demand: this machine's own wake-up latency for the
+/// case the executor meets, a thread parked on one CPU woken by a thread spinning on another.
+/// Both are pinned (to the last and first PU), so the kernel cannot run the woken thread on the
+/// waker's CPU instead, which is far cheaper on a virtual machine than waking an idle vCPU.
 final class ParkedThread: @unchecked Sendable {
     private let go = DispatchSemaphore(value: 0)
     private let back = DispatchSemaphore(value: 0)
     private let signalled = Atomic<Int>(0)
     private let woke = Atomic<Int>(0)
+    private let pus: CPUSet
 
     init() {
+        pus = (try? Topology.load(.machine).allPUs) ?? []
+        let parkedPU = pus.last
         Thread { [self] in
+            if let parkedPU { _ = try? ThreadBinding.bindCurrentThread(to: [parkedPU]) }
             while true {
                 go.wait()
                 woke.store(nowNanoseconds(), ordering: .relaxed)
@@ -181,10 +188,11 @@ final class ParkedThread: @unchecked Sendable {
         }.start()
     }
 
-    /// Signals the parked thread and returns nanoseconds until it ran. The caller stays on its
-    /// CPU, spinning, as a thread that submits a job and waits for it does: so the woken
-    /// thread runs on another CPU, the case the executor's wake-up is compared against.
+    /// Signals the parked thread from the first PU and returns nanoseconds until it ran.
     func wake() -> Int {
+        let restore = try? ThreadBinding.currentThreadCPUs()
+        if let first = pus.first, pus.count > 1 { _ = try? ThreadBinding.bindCurrentThread(to: [first]) }
+        defer { if let restore { _ = try? ThreadBinding.bindCurrentThread(to: restore) } }
         let before = woke.load(ordering: .relaxed)
         signalled.store(nowNanoseconds(), ordering: .relaxed)
         go.signal()

@@ -13,9 +13,11 @@ enum WorkerState {
 // worker that could run it sleeps (a lost wake-up). The protocol:
 //
 // Idle worker (`idle`):
-//   1. Search: `domain.searching += 1`, then up to `spinRounds` rounds of looking for work
-//      (`hasVisibleWork`), yielding the CPU between rounds so that spinning never starves the
-//      thread that submits on a machine with as many workers as cores.
+//   1. Search: `domain.searching += 1`, then look for work (`hasVisibleWork`) for up to
+//      `spinNanoseconds`. No `sched_yield` in this loop: under EEVDF a yielding thread moves its
+//      own deadline back and, once parked, is woken tens of microseconds late. The window is
+//      short (20 us by default), so a spinning worker delays a thread that shares its core by
+//      at most that much before it parks.
 //   2. Announce: `state = sleeping`, `domain.sleepers += 1`, `totalSleepers += 1`, then
 //      `domain.searching -= 1`.
 //   3. Re-check: termination, the latch it waits for (if any), and every queue it may take from.
@@ -47,28 +49,28 @@ final class SleepProtocol: @unchecked Sendable {
 
     let domains: [DomainPool]
     let workers: [Worker]
-    let spinRounds: Int
+    let spinNanoseconds: Int
     let totalSleepers = Atomic<Int>(0)
     let terminating = Atomic<Bool>(false)
     let wakeUps = Atomic<Int>(0)
 
-    init(domains: [DomainPool], workers: [Worker], spinRounds: Int) {
+    init(domains: [DomainPool], workers: [Worker], spinNanoseconds: Int) {
         self.domains = domains
         self.workers = workers
-        self.spinRounds = spinRounds
+        self.spinNanoseconds = spinNanoseconds
     }
 
     /// Called by a worker that found no work: spins, then sleeps until woken.
     func idle(_ worker: Worker, until latch: WorkerLatch?) -> Outcome {
         let domain = domains[worker.domainID]
         domain.searching.add(1, ordering: .sequentiallyConsistent)
-        for _ in 0..<spinRounds {
+        let deadline = MonotonicClock.nanoseconds &+ spinNanoseconds
+        repeat {
             if latch?.isSet == true || worker.hasVisibleWork() {
                 stopSearching(domain, worker: worker, foundWork: true)
                 return .lookAgain
             }
-            sched_yield()
-        }
+        } while MonotonicClock.nanoseconds < deadline
         worker.state.store(WorkerState.sleeping, ordering: .sequentiallyConsistent)
         domain.sleepers.add(1, ordering: .sequentiallyConsistent)
         totalSleepers.add(1, ordering: .sequentiallyConsistent)

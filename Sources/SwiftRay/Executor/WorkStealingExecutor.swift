@@ -20,8 +20,11 @@ public final class WorkStealingExecutor: @unchecked Sendable {
         /// or when that is nil one worker per PU the domain runs on (its `hostPUs`).
         public var workersPerDomain: [Int: Int] = [:]
         public var defaultWorkersPerDomain: Int? = nil
-        /// Rounds of looking for work (each ends with a `sched_yield`) before a worker parks.
-        public var spinRounds = 64
+        /// How long an idle worker keeps looking for work before it parks, in microseconds
+        /// (at least one look). It spins without `sched_yield`: on Linux's EEVDF scheduler a
+        /// thread that yields pushes its own virtual deadline back and is then woken late (tens
+        /// of microseconds instead of a few, measured here).
+        public var spinMicroseconds = 20
         /// How many extra jobs a worker moves from its domain's injector to its deque at once.
         public var injectorBatch = 32
         /// Bind each worker to its domain's PUs and memory (never on a virtual topology).
@@ -74,7 +77,8 @@ public final class WorkStealingExecutor: @unchecked Sendable {
         domains = pools
         workers = all
         lanes = SubmissionLanes(domainCount: pools.count)
-        sleep = SleepProtocol(domains: pools, workers: all, spinRounds: max(0, configuration.spinRounds))
+        sleep = SleepProtocol(
+            domains: pools, workers: all, spinNanoseconds: max(0, configuration.spinMicroseconds) * 1_000)
         for worker in workers {
             worker.attach(to: self)
         }

@@ -15,8 +15,8 @@ final class WorkerLatch: @unchecked Sendable {
 
     init(count: Int = 1) { remaining = Atomic(count) }
 
-    /// Checks of the latch before a thread that is not a worker parks.
-    static let spinRounds = 2_000
+    /// How long a thread that is not a worker spins on the latch before it parks.
+    static let spinNanoseconds = 50_000
 
     @inline(__always)
     var isSet: Bool { remaining.load(ordering: .sequentiallyConsistent) == 0 }
@@ -47,12 +47,12 @@ final class WorkerLatch: @unchecked Sendable {
             waitingWorker.store(0, ordering: .relaxed)
             return
         }
-        // Spin first: parking and waking a thread costs tens of microseconds on a virtual machine,
-        // far more than most jobs take.
-        for round in 0..<Self.spinRounds {
+        // Spin first (without sched_yield, see SleepProtocol.swift): parking and waking a thread
+        // costs microseconds to tens of microseconds, more than most jobs take.
+        let deadline = MonotonicClock.nanoseconds &+ Self.spinNanoseconds
+        repeat {
             if isSet { return }
-            if round >= Self.spinRounds / 2 { sched_yield() }
-        }
+        } while MonotonicClock.nanoseconds < deadline
         let semaphore: DispatchSemaphore? = blockedThread.withLock { slot in
             if isSet { return nil }
             let semaphore = DispatchSemaphore(value: 0)
