@@ -20,11 +20,14 @@ public final class WorkStealingExecutor: @unchecked Sendable {
         /// or when that is nil one worker per PU the domain runs on (its `hostPUs`).
         public var workersPerDomain: [Int: Int] = [:]
         public var defaultWorkersPerDomain: Int? = nil
-        /// How long an idle worker keeps looking for work before it parks, in microseconds
-        /// (at least one look). It spins without `sched_yield`: on Linux's EEVDF scheduler a
-        /// thread that yields pushes its own virtual deadline back and is then woken late (tens
-        /// of microseconds instead of a few, measured here).
+        /// How long an idle worker keeps looking for work, spinning, before it starts yielding
+        /// (at least one look).
         public var spinMicroseconds = 20
+        /// Then rounds of looking for work, each ending in `sched_yield`, before it parks: they
+        /// let a thread that shares the core (the submitter, with as many workers as cores) run
+        /// and save most futex wake-ups under a steady stream of jobs. Not more: under Linux's
+        /// EEVDF scheduler a thread that yields a lot is woken late once parked.
+        public var yieldRounds = 8
         /// How many extra jobs a worker moves from its domain's injector to its deque at once.
         public var injectorBatch = 32
         /// Bind each worker to its domain's PUs and memory (never on a virtual topology).
@@ -78,7 +81,8 @@ public final class WorkStealingExecutor: @unchecked Sendable {
         workers = all
         lanes = SubmissionLanes(domainCount: pools.count)
         sleep = SleepProtocol(
-            domains: pools, workers: all, spinNanoseconds: max(0, configuration.spinMicroseconds) * 1_000)
+            domains: pools, workers: all, spinNanoseconds: max(0, configuration.spinMicroseconds) * 1_000,
+            yieldRounds: max(0, configuration.yieldRounds))
         for worker in workers {
             worker.attach(to: self)
         }
