@@ -135,10 +135,18 @@ public final class WorkStealingExecutor: @unchecked Sendable {
                 sleep.notify(domain: pinned, pinned: true)
                 return nil
             }
-            if let worker, target == nil || target == worker.domainID {
-                worker.deque.push(job)
-                sleep.notify(domain: worker.domainID, pinned: false)
-                return nil
+            if let worker {
+                // The common case of fork-join: onto the calling worker's own deque, borrowing the
+                // worker rather than retaining it.
+                let pushed: Int? = worker._withUnsafeGuaranteedRef { worker in
+                    guard target == nil || target == worker.domainID else { return nil }
+                    worker.deque.push(job)
+                    return worker.domainID
+                }
+                if let domain = pushed {
+                    sleep.notify(domain: domain, pinned: false)
+                    return nil
+                }
             }
             return submitThroughLane(job, toDomain: target ?? nextDomainInTurn(), fromWorker: worker != nil)
         }

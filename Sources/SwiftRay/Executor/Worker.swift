@@ -77,12 +77,11 @@ final class Worker: @unchecked Sendable {
     /// nil, without touching either object's reference count (the hot path of every submit:
     /// a retain of the shared executor object would bounce its cache line between workers).
     @inline(__always)
-    static func withCurrent<R>(of executor: WorkStealingExecutor, _ body: (Worker?) -> R) -> R {
+    static func withCurrent<R>(of executor: WorkStealingExecutor, _ body: (Unmanaged<Worker>?) -> R) -> R {
         guard let pointer = pthread_getspecific(key) else { return body(nil) }
         let unmanaged = Unmanaged<Worker>.fromOpaque(pointer)
         let mine = unmanaged._withUnsafeGuaranteedRef { $0.executorAddress == Unmanaged.passUnretained(executor).toOpaque() }
-        guard mine else { return body(nil) }
-        return unmanaged._withUnsafeGuaranteedRef { body($0) }
+        return body(mine ? unmanaged : nil)
     }
 
     // MARK: The loop
