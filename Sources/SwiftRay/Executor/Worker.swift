@@ -191,34 +191,29 @@ final class Worker: @unchecked Sendable {
         }
     }
 
+    /// Batches from outside threads' lanes (moved to this worker's deque, one CAS a batch).
     private func steal(fromLanes lanes: UnretainedList<SubmissionLanes.Lane>) -> QueuedJob? {
-        let count = lanes.count
-        guard count > 0 else { return nil }
-        var retry = true
-        while retry {
-            retry = false
-            stealCursor &+= 1
-            for offset in 0..<count {
-                let outcome = lanes.with((stealCursor &+ offset) % count) { $0.deque.stealBatch(limit: batch, into: deque) }
-                switch outcome {
-                case .success(let job): return job
-                case .retry: retry = true
-                case .empty: break
-                }
-            }
+        stealRoundRobin(count: lanes.count) { index in
+            lanes.with(index) { $0.deque.stealBatch(limit: batch, into: deque) }
         }
-        return nil
     }
 
+    /// One job from the top of other workers' deques.
     private func steal(from victims: UnretainedList<Worker>) -> QueuedJob? {
-        let count = victims.count
+        stealRoundRobin(count: victims.count) { index in victims.with(index) { $0.deque.steal() } }
+    }
+
+    /// Tries `attempt` on each of `count` victims, starting at a rotating cursor so that thieves
+    /// spread out; goes round again while some attempt lost a race (`.retry`).
+    @inline(__always)
+    private func stealRoundRobin(count: Int, _ attempt: (Int) -> WorkStealingDeque.Steal) -> QueuedJob? {
         guard count > 0 else { return nil }
         var retry = true
         while retry {
             retry = false
             stealCursor &+= 1
             for offset in 0..<count {
-                switch victims.with((stealCursor &+ offset) % count, { $0.deque.steal() }) {
+                switch attempt((stealCursor &+ offset) % count) {
                 case .success(let job): return job
                 case .retry: retry = true
                 case .empty: break
