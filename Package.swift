@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SwiftRay", targets: ["SwiftRay"]),
         .library(name: "RayTopology", targets: ["RayTopology"]),
+        .library(name: "RayScheduling", targets: ["RayScheduling"]),
         .executable(name: "swiftray", targets: ["swiftray"]),
     ],
     dependencies: [
@@ -36,6 +37,9 @@ let package = Package(
             ]
         ),
 
+        // Resources, scheduling strategies, queues and placement groups: pure and deterministic.
+        .target(name: "RayScheduling", dependencies: ["RayTopology"]),
+
         // The runtime and the public API.
         .target(
             name: "SwiftRay",
@@ -58,6 +62,10 @@ let package = Package(
             name: "RayTopologyTests",
             dependencies: ["RayTopology"],
             resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "RaySchedulingTests",
+            dependencies: ["RayScheduling", "RayTopology"]
         ),
         .testTarget(
             name: "SwiftRayTests",
