@@ -21,6 +21,16 @@ let package = Package(
             path: "Benchmarks/ExecutorBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "SchedulingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RayScheduling", package: "swift-ray"),
+                .product(name: "RayTopology", package: "swift-ray"),
+            ],
+            path: "Benchmarks/SchedulingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
