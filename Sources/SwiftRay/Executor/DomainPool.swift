@@ -1,6 +1,6 @@
 import Synchronization
 
-/// One compute domain's share of the executor: its workers, its two injector queues and its
+/// One compute domain's share of the executor: its workers, its pinned-job queue and its
 /// sleep counters. A Ray node's worker pool.
 ///
 /// Thread-safe: the arrays are fixed after start, the rest is atomic or locked.
