@@ -1,0 +1,91 @@
+import Synchronization
+
+/// The life stage of a stored object: promised by a producer, there, or failed for good.
+enum ObjectState: UInt8, AtomicRepresentable {
+    /// Promised by a producer (a task), not yet there.
+    case pending = 0
+    /// The value is there and never changes.
+    case ready = 1
+    /// The producer failed; every get throws the error.
+    case failed = 2
+}
+
+/// One object of an ``ObjectStore``: its state, reference count, size and the domain that holds
+/// it; the value itself lives in the typed subclass ``TypedObjectEntry`` so that a get reads it
+/// without a dynamic cast, while the store's table keeps entries type-erased.
+///
+/// Thread safety: `state` and `references` are atomics; `error`, `size`, `domain`, the value
+/// and `freed` are written once, under the entry's shard lock, before `state` leaves `pending`
+/// (a release store) and read after an acquiring load of `state` (or under the same lock);
+/// `waiters` is only touched under the shard lock.
+class ObjectEntry: @unchecked Sendable {
+    let id: ObjectID
+    /// The store that owns the entry (strong: live refs keep their store alive; the table's
+    /// reference back to the entry goes when the object is freed, which breaks the cycle).
+    let store: ObjectStore
+    let state: Atomic<ObjectState>
+    /// Refs (``ObjectRef`` instances) plus explicit references (pending tasks, containing values).
+    let references: Atomic<Int>
+    var error: (any Error)?
+    /// Bytes charged to the store for the value (0 while pending).
+    var size = 0
+    /// The domain (logical node) whose memory holds the value.
+    var domain: Int
+    /// Whoever waits for the object to leave `pending`; guarded by the shard lock.
+    var waiters: [ReadinessWaiter] = []
+    /// Set once the last reference went and the entry left the table; guarded by the shard lock.
+    var freed = false
+
+    init(id: ObjectID, store: ObjectStore, state: ObjectState, references: Int, domain: Int) {
+        self.id = id
+        self.store = store
+        self.state = Atomic(state)
+        self.references = Atomic(references)
+        self.domain = domain
+    }
+
+    /// Whether the object is ready or failed (an acquiring load: what was written before the
+    /// transition is visible after it).
+    @inline(__always)
+    var isComplete: Bool { state.load(ordering: .acquiring) != .pending }
+
+    /// Moves the value out (the store lets it go after unlocking, so a payload's deinit never
+    /// runs under the store's lock). Overridden by ``TypedObjectEntry``.
+    func takeValue() -> Any? { nil }
+
+    /// The value, type-erased, when ready.
+    var anyValue: Any? { nil }
+}
+
+/// An ``ObjectEntry`` that holds a value of type `Value`. Thread safety as for the base class.
+final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable {
+    /// Written once before the entry becomes ready; cleared when the object is freed.
+    var value: Value?
+
+    init(id: ObjectID, store: ObjectStore, value: Value?, size: Int, references: Int, domain: Int) {
+        self.value = value
+        super.init(id: id, store: store, state: value == nil ? .pending : .ready, references: references, domain: domain)
+        self.size = size
+    }
+
+    override func takeValue() -> Any? {
+        let taken = value
+        value = nil
+        return taken
+    }
+
+    override var anyValue: Any? { isComplete ? value : nil }
+
+    /// The value, or the producer's error; `nil` while pending. Caller holds a reference.
+    @inline(__always)
+    func result() throws -> Value? {
+        switch state.load(ordering: .acquiring) {
+        case .ready:
+            return value
+        case .failed:
+            throw error ?? ObjectStoreError.unknownObject(id)
+        case .pending:
+            return nil
+        }
+    }
+}

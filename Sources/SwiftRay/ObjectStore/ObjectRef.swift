@@ -1,0 +1,101 @@
+import Synchronization
+
+/// A reference to an immutable object in the object store, typed by its value: what `put`
+/// returns (and, later, what a remote call returns at once). Hashable by object id.
+///
+/// Each `ObjectRef` instance holds one reference to the object: the value is freed exactly when
+/// the last instance (and the last explicit reference held by the runtime) goes. Copies of the
+/// variable share the instance. Immutable; thread-safe (send and read it from anywhere).
+public final class ObjectRef<Value: Sendable>: Sendable, Hashable, CustomStringConvertible {
+    let entry: TypedObjectEntry<Value>
+
+    /// Takes over a reference the caller already counted.
+    init(adopting entry: TypedObjectEntry<Value>) {
+        self.entry = entry
+    }
+
+    /// A new ref to the same object (counts one more reference).
+    func copy() -> ObjectRef<Value> {
+        entry.store.retain(entry)
+        return ObjectRef(adopting: entry)
+    }
+
+    deinit { entry.store.release(entry) }
+
+    /// The object's id.
+    public var id: ObjectID { entry.id }
+
+    /// Whether the object is there (ready or failed), without waiting.
+    public var isReady: Bool { entry.isComplete }
+
+    public static func == (lhs: ObjectRef, rhs: ObjectRef) -> Bool { lhs.entry.id == rhs.entry.id }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(entry.id) }
+
+    public var description: String { "ObjectRef<\(Value.self)>(\(entry.id))" }
+
+    /// The value, once ready: suspends (no thread blocked) while the object is pending; rethrows
+    /// the producer's error when it failed; throws `ObjectStoreError.shutDown` after shutdown
+    /// and `CancellationError` when the awaiting task is cancelled first.
+    public var value: Value {
+        get async throws {
+            let store = entry.store
+            try store.checkOpen()
+            if let value = try entry.result() { return value }
+            let (waiter, wakeBox) = AsyncWake.waiter(needed: 1)
+            if store.register(waiter, with: entry) {
+                await withTaskCancellationHandler {
+                    await wakeBox.suspend()
+                } onCancel: {
+                    waiter.fire()
+                }
+                if !entry.isComplete {
+                    store.unregister(waiter, from: entry)
+                    try Task.checkCancellation()
+                }
+            }
+            try store.checkOpen()
+            if let value = try entry.result() { return value }
+            throw CancellationError()
+        }
+    }
+}
+
+/// Resumes one suspended async caller when its ``ReadinessWaiter`` fires, whether the firing
+/// comes before or after the caller suspends. Thread-safe.
+final class AsyncWake: Sendable {
+    private enum State {
+        case idle
+        case suspended(CheckedContinuation<Void, Never>)
+        case fired
+    }
+
+    private let state = Locked<State>(.idle)
+
+    /// A waiter that resumes the box's caller when it fires.
+    static func waiter(needed: Int) -> (ReadinessWaiter, AsyncWake) {
+        let box = AsyncWake()
+        return (ReadinessWaiter(needed: needed, wake: .action { box.resume() }), box)
+    }
+
+    /// Suspends until `resume` (returns at once if it ran already).
+    func suspend() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow: Bool = state.withLock { state in
+                if case .fired = state { return true }
+                state = .suspended(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func resume() {
+        let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
+            defer { state = .fired }
+            if case .suspended(let continuation) = state { return continuation }
+            return nil
+        }
+        continuation?.resume()
+    }
+}

@@ -1,0 +1,81 @@
+/// `get`: the values of refs, waiting for pending ones.
+extension ObjectStore {
+    /// Checks a timeout in seconds: nil or +infinity waits forever; negative or NaN throws.
+    /// Returns the deadline in monotonic nanoseconds (nil: none).
+    static func deadline(forTimeout timeout: Double?) throws(ObjectStoreError) -> Int? {
+        guard let timeout else { return nil }
+        guard !timeout.isNaN, timeout >= 0 else { throw .invalidTimeout(timeout) }
+        if timeout == .infinity || timeout > 1e9 { return nil }
+        return MonotonicClock.nanoseconds &+ Int(timeout * 1e9)
+    }
+
+    /// The value of `ref`: at once when ready (a load and a retain of the value: a large array
+    /// is handed out without a copy); else waits (a worker of `executor` runs other jobs
+    /// meanwhile, any other thread blocks) up to `timeout` seconds (nil: forever).
+    /// Throws ``GetTimeout``, the producer's error when the object failed, or
+    /// ``ObjectStoreError`` for a ref of another store, a bad timeout or a shut-down store.
+    @inline(__always)
+    func get<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double? = nil) throws -> Value {
+        let entry = ref.entry
+        try checkOwned(entry)
+        if let value = try entry.result() { return value }
+        return try getSlow(ref, timeout: timeout)
+    }
+
+    private func getSlow<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double?) throws -> Value {
+        let deadline = try Self.deadline(forTimeout: timeout)
+        try waitForAll([ref.entry], timeout: timeout, deadline: deadline)
+        try checkOpen()
+        if let value = try ref.entry.result() { return value }
+        throw GetTimeout(timeout: timeout ?? .infinity, pending: [ref.id])
+    }
+
+    /// The values of `refs`, in order: waits until all are ready (or `timeout` seconds pass,
+    /// then ``GetTimeout``); the first failed object in input order throws its error.
+    func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
+        let deadline = try Self.deadline(forTimeout: timeout)
+        var pending: [ObjectEntry] = []
+        for ref in refs {
+            try checkOwned(ref.entry)
+            if !ref.entry.isComplete { pending.append(ref.entry) }
+        }
+        if !pending.isEmpty { try waitForAll(pending, timeout: timeout, deadline: deadline) }
+        try checkOpen()
+        var values: [Value] = []
+        values.reserveCapacity(refs.count)
+        for ref in refs {
+            guard let value = try ref.entry.result() else {
+                throw GetTimeout(timeout: timeout ?? .infinity, pending: refs.filter { !$0.isReady }.map(\.id))
+            }
+            values.append(value)
+        }
+        return values
+    }
+
+    /// Waits until every entry is complete or the deadline passes (then throws ``GetTimeout``).
+    private func waitForAll(_ entries: [ObjectEntry], timeout: Double?, deadline: Int?) throws {
+        let pending = try waitFor(entries, needed: entries.count, deadline: deadline)
+        if !pending.isEmpty { throw GetTimeout(timeout: timeout ?? .infinity, pending: pending.map(\.id)) }
+    }
+
+    /// Waits until `needed` of the distinct `entries` are complete or the deadline passes;
+    /// returns the entries still pending (empty when all completed). The calling thread blocks,
+    /// or runs other jobs when it is a worker of `executor`.
+    func waitFor(_ entries: [ObjectEntry], needed: Int, deadline: Int?) throws -> [ObjectEntry] {
+        var outstanding = entries.filter { !$0.isComplete }
+        let stillNeeded = needed - (entries.count - outstanding.count)
+        if stillNeeded <= 0 || outstanding.isEmpty { return outstanding }
+        if let deadline, MonotonicClock.nanoseconds >= deadline { return outstanding }
+        let waiter = ReadinessWaiter.forCurrentThread(needed: stillNeeded, executor: executor)
+        var registered: [ObjectEntry] = []
+        registered.reserveCapacity(outstanding.count)
+        for entry in outstanding {
+            if register(waiter, with: entry) { registered.append(entry) } else { waiter.objectCompleted() }
+        }
+        waiter.block(until: deadline, executor: executor)
+        waiter.fire()
+        for entry in registered where !entry.isComplete { unregister(waiter, from: entry) }
+        outstanding.removeAll { $0.isComplete }
+        return outstanding
+    }
+}

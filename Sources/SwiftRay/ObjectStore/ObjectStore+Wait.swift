@@ -1,0 +1,100 @@
+import Dispatch
+import Synchronization
+
+/// `wait` (Ray's `ray.wait`), its async form, and refs in completion order (`as_completed`).
+extension ObjectStore {
+    /// Checks `wait`'s arguments: refs of this store, distinct, `numReturns` in 1...count.
+    private func validateWait<Value: Sendable>(_ refs: [ObjectRef<Value>], numReturns: Int) throws(ObjectStoreError) {
+        try checkOpen()
+        guard numReturns >= 1, numReturns <= refs.count else {
+            throw .invalidNumReturns(numReturns: numReturns, refCount: refs.count)
+        }
+        var seen = Set<ObjectID>(minimumCapacity: refs.count)
+        for ref in refs {
+            try checkOwned(ref.entry)
+            if !seen.insert(ref.id).inserted { throw .duplicateObjectRef(ref.id) }
+        }
+    }
+
+    /// Splits `refs` into the first `numReturns` complete ones and the rest, both in input order.
+    private static func split<Value: Sendable>(
+        _ refs: [ObjectRef<Value>], numReturns: Int
+    ) -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+        var ready: [ObjectRef<Value>] = []
+        var notReady: [ObjectRef<Value>] = []
+        for ref in refs {
+            if ready.count < numReturns && ref.entry.isComplete { ready.append(ref) } else { notReady.append(ref) }
+        }
+        return (ready, notReady)
+    }
+
+    /// Ray's `wait`: returns as soon as `numReturns` of `refs` are complete (ready or failed) or
+    /// `timeout` seconds pass (nil: no limit), with at most `numReturns` complete refs in `ready`
+    /// and every other ref in `notReady`, both in input order. Never throws a timeout.
+    /// Throws ``ObjectStoreError`` for a `numReturns` outside 1...refs.count, duplicate refs,
+    /// a ref of another store, a bad timeout or a shut-down store.
+    func wait<Value: Sendable>(
+        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
+    ) throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+        try validateWait(refs, numReturns: numReturns)
+        let deadline = try Self.deadline(forTimeout: timeout)
+        _ = try waitFor(refs.map { $0.entry as ObjectEntry }, needed: numReturns, deadline: deadline)
+        try checkOpen()
+        return Self.split(refs, numReturns: numReturns)
+    }
+
+    /// `wait`, suspending instead of blocking (no thread is held while it waits). A cancelled
+    /// caller gets what is ready so far.
+    func wait<Value: Sendable>(
+        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
+    ) async throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+        try validateWait(refs, numReturns: numReturns)
+        let deadline = try Self.deadline(forTimeout: timeout)
+        let entries = refs.map { $0.entry as ObjectEntry }
+        let outstanding = entries.filter { !$0.isComplete }
+        let stillNeeded = numReturns - (entries.count - outstanding.count)
+        if stillNeeded > 0 && deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true {
+            let (waiter, wakeBox) = AsyncWake.waiter(needed: stillNeeded)
+            var registered: [ObjectEntry] = []
+            for entry in outstanding {
+                if register(waiter, with: entry) { registered.append(entry) } else { waiter.objectCompleted() }
+            }
+            if let deadline { waiter.fire(atDeadline: deadline) }
+            await withTaskCancellationHandler {
+                await wakeBox.suspend()
+            } onCancel: {
+                waiter.fire()
+            }
+            for entry in registered where !entry.isComplete { unregister(waiter, from: entry) }
+        }
+        try checkOpen()
+        return Self.split(refs, numReturns: numReturns)
+    }
+
+    /// The refs in the order their objects complete (ready or failed; Ray's `as_completed`):
+    /// those complete already first, in input order, then each as it completes. The sequence
+    /// ends after the last ref; cancelling its consumer stops the waiting.
+    func completed<Value: Sendable>(_ refs: [ObjectRef<Value>]) throws(ObjectStoreError) -> AsyncStream<ObjectRef<Value>> {
+        try checkOpen()
+        for ref in refs { try checkOwned(ref.entry) }
+        let (stream, continuation) = AsyncStream.makeStream(of: ObjectRef<Value>.self)
+        let remaining = Locked(refs.count)
+        let finishOne: @Sendable () -> Void = {
+            if remaining.withLock({ count in count -= 1; return count == 0 }) { continuation.finish() }
+        }
+        if refs.isEmpty { continuation.finish() }
+        var registered: [(ReadinessWaiter, ObjectEntry)] = []
+        for ref in refs {
+            let waiter = ReadinessWaiter(needed: 1, wake: .action {
+                continuation.yield(ref)
+                finishOne()
+            })
+            if register(waiter, with: ref.entry) { registered.append((waiter, ref.entry)) } else { waiter.fire() }
+        }
+        let pending = registered
+        continuation.onTermination = { [self] _ in
+            for (waiter, entry) in pending where !entry.isComplete { unregister(waiter, from: entry) }
+        }
+        return stream
+    }
+}

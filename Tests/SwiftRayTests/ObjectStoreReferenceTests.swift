@@ -1,0 +1,151 @@
+import Dispatch
+import Foundation
+import RayTopology
+import Synchronization
+import Testing
+
+@testable import SwiftRay
+
+/// Values freed exactly when the last reference goes; capacity, grace period and ObjectStoreFull.
+@Suite("ObjectStore: reference counting and capacity", .timeLimit(.minutes(5)))
+struct ObjectStoreReferenceTests {
+    @Test func valueIsFreedWithTheLastRef() throws {
+        let store = try makeStore()
+        let counter = DeinitCounter()
+        var ref: ObjectRef<Payload>? = try store.put(Payload(counter, bytes: 100))
+        var holders = [try #require(ref), try #require(ref)]
+        var copy: ObjectRef<Payload>? = ref?.copy()
+        #expect(store.referenceCount(of: try #require(ref).id) == 2)
+        ref = nil
+        holders.removeLast()
+        #expect(counter.value == 0 && store.count == 1)
+        holders.removeAll()
+        #expect(counter.value == 0 && store.usedBytes == 100)
+        let value = try store.get(try #require(copy))
+        #expect(value.bytes == 100)
+        copy = nil
+        #expect(counter.value == 0)  // `value` still holds it, the store does not
+        #expect(store.count == 0 && store.usedBytes == 0)
+        _ = value
+    }
+
+    @Test func freedExactlyWhenLastRefGoes() throws {
+        let store = try makeStore()
+        let counter = DeinitCounter()
+        do {
+            var refs: [ObjectRef<Payload>] = []
+            refs.append(try store.put(Payload(counter)))
+            for _ in 0..<3 { refs.append(refs[0].copy()) }
+            while refs.count > 1 {
+                refs.removeLast()
+                #expect(counter.value == 0)
+            }
+            refs.removeAll()
+            #expect(counter.value == 1)
+        }
+        #expect(store.count == 0 && store.usedBytes == 0)
+    }
+
+    @Test func explicitReferences() throws {
+        let store = try makeStore()
+        let counter = DeinitCounter()
+        var ref: ObjectRef<Payload>? = try store.put(Payload(counter, bytes: 10))
+        let id = try #require(ref).id
+        try store.addReference(id)
+        try store.addReference(id)
+        #expect(store.referenceCount(of: id) == 3)
+        ref = nil
+        #expect(counter.value == 0 && store.count == 1)
+        try store.removeReference(id)
+        #expect(counter.value == 0)
+        try store.removeReference(id)
+        #expect(counter.value == 1 && store.count == 0 && store.usedBytes == 0)
+        #expect(throws: ObjectStoreError.unknownObject(id)) { try store.removeReference(id) }
+        #expect(throws: ObjectStoreError.unknownObject(id)) { try store.addReference(id) }
+    }
+
+    @Test func pendingObjectsAreFreedToo() throws {
+        let store = try makeStore()
+        let counter = DeinitCounter()
+        var ref: ObjectRef<Payload>? = try store.makePending(of: Payload.self)
+        let id = try #require(ref).id
+        try store.addReference(id)  // the producer's reference
+        ref = nil
+        #expect(store.count == 1)
+        try store.removeReference(id)
+        #expect(store.count == 0)
+        // A pending object that is fulfilled after its refs went is dropped at once.
+        let late = try store.makePending(of: Payload.self)
+        let lateCopy = late.copy()
+        try store.fulfil(late, with: Payload(counter, bytes: 7))
+        #expect(store.usedBytes == 7)
+        _ = (consume lateCopy, consume late)
+        #expect(counter.value == 1 && store.usedBytes == 0 && store.count == 0)
+    }
+
+    @Test func fullStoreWaitsThenThrows() throws {
+        let store = try makeStore(capacity: 1000, grace: 0.05)
+        let big = try store.put([UInt8](repeating: 1, count: 800))
+        var seconds = 0.0
+        do {
+            seconds = try elapsed { _ = try store.put([UInt8](repeating: 2, count: 300)) }
+            Issue.record("the put fitted")
+        } catch let error as ObjectStoreFull {
+            #expect(error == ObjectStoreFull(requestedBytes: 300, usedBytes: 800, capacityBytes: 1000, gracePeriod: 0.05))
+            for figure in ["300", "800", "1000"] { #expect(error.description.contains(figure)) }
+        }
+        _ = seconds
+        let start = MonotonicClock.nanoseconds
+        #expect(throws: ObjectStoreFull.self) { try store.put([UInt8](repeating: 2, count: 300)) }
+        #expect(MonotonicClock.nanoseconds - start >= 50_000_000)
+        // Still works for what fits.
+        #expect(try store.get(store.put([UInt8](repeating: 3, count: 200))).count == 200)
+        _ = big
+    }
+
+    @Test func putSucceedsWhenRoomIsFreedDuringTheGracePeriod() throws {
+        let store = try makeStore(capacity: 1000, grace: 10)
+        let holder = Locked<ObjectRef<[UInt8]>?>(try store.put([UInt8](repeating: 1, count: 800)))
+        after(0.03) { holder.withLock { $0 = nil } }
+        let seconds = try elapsed {
+            let ref = try store.put([UInt8](repeating: 2, count: 300))
+            #expect(try store.get(ref).count == 300)
+        }
+        #expect(seconds < 5)
+        #expect(store.count == 0 && store.usedBytes == 0)
+    }
+
+    @Test func putLargerThanTheStoreFailsAtOnce() throws {
+        let store = try makeStore(capacity: 1000, grace: 10)
+        let seconds = elapsed {
+            #expect(throws: ObjectStoreError.objectLargerThanStore(size: 1001, capacity: 1000)) {
+                try store.put([UInt8](repeating: 0, count: 1001))
+            }
+        }
+        #expect(seconds < 1)
+        #expect(try store.get(store.put(1)) == 1)
+    }
+
+    @Test func fulfilOfAFullStoreFailsTheObject() throws {
+        let store = try makeStore(capacity: 100, grace: 0.01)
+        let big = try store.put([UInt8](repeating: 1, count: 90))
+        let ref = try store.makePending(of: [UInt8].self)
+        #expect(throws: ObjectStoreFull.self) { try store.fulfil(ref, with: [UInt8](repeating: 1, count: 20)) }
+        #expect(throws: ObjectStoreFull.self) { try store.get(ref) }
+        _ = big
+    }
+
+    @Test func refsInsideAStoredValueLiveAsLongAsIt() throws {
+        let store = try makeStore()
+        let counter = DeinitCounter()
+        var inner: ObjectRef<Payload>? = try store.put(Payload(counter, bytes: 10))
+        var outer: ObjectRef<[ObjectRef<Payload>]>? = try store.put([try #require(inner)])
+        inner = nil
+        #expect(store.count == 2 && counter.value == 0)
+        let innerAgain = try store.get(try #require(outer))[0]
+        #expect(try store.get(innerAgain).bytes == 10)
+        _ = consume innerAgain
+        outer = nil
+        #expect(store.count == 0 && counter.value == 1 && store.usedBytes == 0)
+    }
+}
