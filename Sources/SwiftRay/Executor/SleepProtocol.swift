@@ -67,28 +67,26 @@ final class SleepProtocol: @unchecked Sendable {
     /// Called by a worker that found no work: spins, then sleeps until woken.
     func idle(_ worker: Worker, until latch: WorkerLatch?) -> Outcome {
         let domain = domains[worker.domainID]
+        func somethingToDo() -> Bool { latch?.isSet == true || worker.hasVisibleWork() }
         domain.searching.add(1, ordering: .sequentiallyConsistent)
         let deadline = MonotonicClock.nanoseconds &+ spinNanoseconds
+        var found = false
         repeat {
-            if latch?.isSet == true || worker.hasVisibleWork() {
-                stopSearching(domain, worker: worker, foundWork: true)
-                return .lookAgain
-            }
-        } while MonotonicClock.nanoseconds < deadline
-        for _ in 0..<yieldRounds {
+            found = somethingToDo()
+        } while !found && MonotonicClock.nanoseconds < deadline
+        for _ in 0..<yieldRounds where !found {
             sched_yield()
-            if latch?.isSet == true || worker.hasVisibleWork() {
-                stopSearching(domain, worker: worker, foundWork: true)
-                return .lookAgain
-            }
+            found = somethingToDo()
+        }
+        if found {
+            stopSearching(domain, worker: worker, foundWork: true)
+            return .lookAgain
         }
         worker.state.store(WorkerState.sleeping, ordering: .sequentiallyConsistent)
         domain.sleepers.add(1, ordering: .sequentiallyConsistent)
         totalSleepers.add(1, ordering: .sequentiallyConsistent)
         stopSearching(domain, worker: worker, foundWork: false)
-        if terminating.load(ordering: .sequentiallyConsistent) || latch?.isSet == true
-            || worker.hasVisibleWork()
-        {
+        if terminating.load(ordering: .sequentiallyConsistent) || somethingToDo() {
             if claim(worker) {
                 domain.sleepers.subtract(1, ordering: .sequentiallyConsistent)
                 totalSleepers.subtract(1, ordering: .sequentiallyConsistent)

@@ -52,7 +52,7 @@ extension WorkStealingExecutor {
         let job = JoinJob(second)
         try submit(job, toDomain: nil)
         let a = first()
-        if let worker = Worker.current, worker.executor === self, !job.latch.isSet {
+        if let worker = Worker.current(of: self), !job.latch.isSet {
             // LIFO: if `second` was not stolen it is on top of our own deque.
             if let top = worker.deque.pop() {
                 if top === job { job.execute(by: worker) } else { worker.execute(top) }
@@ -103,7 +103,7 @@ extension WorkStealingExecutor {
     /// Runs `body` on a worker and returns its result (rayon's `install`): the way to start a
     /// fork-join computation from a thread that is not a worker. On a worker it runs inline.
     public func install<R: Sendable>(_ body: @escaping @Sendable () -> R) throws(ExecutorError) -> R {
-        if let worker = Worker.current, worker.executor === self { return body() }
+        if Worker.current(of: self) != nil { return body() }
         let job = JoinJob(body)
         try submit(job, toDomain: nil)
         job.latch.wait(on: self)

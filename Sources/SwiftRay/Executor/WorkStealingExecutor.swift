@@ -104,7 +104,8 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     // MARK: Submitting
 
     /// Runs `body` on some worker. From a worker, the job goes to the worker's own deque (and is
-    /// stealable); from any other thread, to a domain's injector, domains taken in turn.
+    /// stealable); from any other thread, to that thread's lane into a domain, domains taken in
+    /// turn.
     @inline(__always)
     public func submit(_ body: @escaping @Sendable () -> Void) throws(ExecutorError) {
         try submit(ClosureJob(pinnedDomain: nil, body), toDomain: nil)
@@ -189,7 +190,7 @@ public final class WorkStealingExecutor: @unchecked Sendable {
 
     /// The domain of the calling worker thread of this executor, or nil on any other thread.
     public var currentDomain: Int? {
-        guard let worker = Worker.current, worker.executor === self else { return nil }
+        guard let worker = Worker.current(of: self) else { return nil }
         return worker.domainID
     }
 
@@ -220,7 +221,7 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     /// ``ExecutorError/shutDownFromWorker`` when called by one of its own workers (it would wait
     /// for itself).
     public func shutdown() throws(ExecutorError) {
-        if let worker = Worker.current, worker.executor === self { throw .shutDownFromWorker }
+        if Worker.current(of: self) != nil { throw .shutDownFromWorker }
         let first = lifecycle.withLock { state in
             guard case .running = state else { return false }
             state = .stopping

@@ -66,11 +66,12 @@ final class Worker: @unchecked Sendable {
         return key
     }()
 
-    /// The worker running on the calling thread, if it is one.
+    /// The worker running on the calling thread if it is one of `executor`'s, else nil.
     @inline(__always)
-    static var current: Worker? {
+    static func current(of executor: WorkStealingExecutor) -> Worker? {
         guard let pointer = pthread_getspecific(key) else { return nil }
-        return Unmanaged<Worker>.fromOpaque(pointer).takeUnretainedValue()
+        let worker = Unmanaged<Worker>.fromOpaque(pointer).takeUnretainedValue()
+        return worker.executor === executor ? worker : nil
     }
 
     /// Calls `body` with the calling thread's worker if it is one of `executor`'s, else with

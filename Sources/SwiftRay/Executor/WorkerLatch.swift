@@ -41,7 +41,7 @@ final class WorkerLatch: @unchecked Sendable {
     /// Waits until set: a worker of `executor` keeps running jobs; any other thread blocks.
     func wait(on executor: WorkStealingExecutor) {
         if isSet { return }
-        if let worker = Worker.current, worker.executor === executor {
+        if let worker = Worker.current(of: executor) {
             waitingWorker.store(UInt(bitPattern: Unmanaged.passUnretained(worker).toOpaque()), ordering: .sequentiallyConsistent)
             worker.help(until: self)
             waitingWorker.store(0, ordering: .relaxed)

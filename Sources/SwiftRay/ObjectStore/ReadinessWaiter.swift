@@ -33,7 +33,7 @@ final class ReadinessWaiter: @unchecked Sendable {
     /// A waiter that wakes the calling thread: by its latch when it is a worker of `executor`,
     /// else by a semaphore.
     static func forCurrentThread(needed: Int, executor: WorkStealingExecutor?) -> ReadinessWaiter {
-        if let executor, let worker = Worker.current, worker.executor === executor {
+        if let executor, Worker.current(of: executor) != nil {
             return ReadinessWaiter(needed: needed, wake: .latch(WorkerLatch()))
         }
         return ReadinessWaiter(needed: needed, wake: .semaphore(DispatchSemaphore(value: 0)))
