@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SwiftRay", targets: ["SwiftRay"]),
         .library(name: "RayTopology", targets: ["RayTopology"]),
         .library(name: "RayScheduling", targets: ["RayScheduling"]),
+        .library(name: "RayMicrobenchmark", targets: ["RayMicrobenchmark"]),
         .executable(name: "swiftray", targets: ["swiftray"]),
     ],
     dependencies: [
@@ -45,15 +46,20 @@ let package = Package(
             name: "SwiftRay",
             dependencies: [
                 "RayTopology",
+                "RayScheduling",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // `ray microbenchmark`'s lines on swift-ray: the timing loop and the benchmarks.
+        .target(name: "RayMicrobenchmark", dependencies: ["SwiftRay"]),
 
         // The command-line tool.
         .executableTarget(
             name: "swiftray",
             dependencies: [
                 "RayTopology",
+                "RayMicrobenchmark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftRayTests",
-            dependencies: ["SwiftRay", "RayTopology"]
+            dependencies: ["SwiftRay", "RayTopology", "RayScheduling"]
         ),
         // Runs the built swiftray binary end to end.
         .testTarget(

@@ -10,7 +10,7 @@ struct SwiftRayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftray",
         abstract: "Ray's programming model inside one Swift process, one Ray node per NUMA domain.",
-        subcommands: [TopologyCommand.self]
+        subcommands: [TopologyCommand.self, MicrobenchmarkCommand.self]
     )
 
     static func main() {
@@ -32,4 +32,5 @@ struct SwiftRayCommand: ParsableCommand {
 struct InputError: Error, CustomStringConvertible {
     var description: String
     init(_ error: any Error) { description = "error: \(error)" }
+    init(message: String) { description = message }
 }

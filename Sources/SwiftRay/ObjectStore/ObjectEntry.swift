@@ -35,6 +35,9 @@ class ObjectEntry: @unchecked Sendable {
     var waiters: [ReadinessWaiter] = []
     /// Set once the last reference went and the entry left the table; guarded by the shard lock.
     var freed = false
+    /// The task that will produce the value (cancel finds it here): set before the first ref is
+    /// handed out, cleared under the shard lock when the object completes.
+    var producer: TaskRecord?
 
     init(id: ObjectID, store: ObjectStore, state: ObjectState, references: Int, domain: Int) {
         self.id = id

@@ -142,6 +142,7 @@ final class ObjectStore: @unchecked Sendable {
             entry.size = size
             entry.domain = home
             entry.state.store(.ready, ordering: .releasing)
+            entry.producer = nil
             let waiters = entry.waiters
             entry.waiters = []
             return (waiters, true)
@@ -160,11 +161,12 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// Fails `entry` if it is pending; whether it was.
-    private func complete(_ entry: ObjectEntry, failing error: any Error) -> Bool {
+    func complete(_ entry: ObjectEntry, failing error: any Error) -> Bool {
         let waiters: [ReadinessWaiter]? = table.withShard(of: entry.id) { _ in
             guard entry.state.load(ordering: .relaxed) == .pending else { return nil }
             entry.error = error
             entry.state.store(.failed, ordering: .releasing)
+            entry.producer = nil
             let waiters = entry.waiters
             entry.waiters = []
             return waiters

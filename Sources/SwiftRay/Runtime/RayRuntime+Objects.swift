@@ -1,0 +1,87 @@
+/// `put`, `get` and `wait` (Ray's `ray.put`, `ray.get`, `ray.wait`), their async forms, and refs
+/// in completion order.
+///
+/// Inside a task, a get or wait that has to wait first gives the task's CPUs back to its node
+/// (so the tasks it waits for can run there) and takes them again before it returns; the worker
+/// runs other jobs meanwhile instead of blocking.
+extension RayRuntime {
+    /// Stores `value` once, immutable, and returns a ready ref. Throws ``ObjectStoreFull`` when
+    /// the store has no room after the grace period (naming the sizes),
+    /// `ObjectStoreError.objectLargerThanStore` for a value larger than the whole store, and
+    /// `ObjectStoreError.shutDown` after shutdown.
+    @inline(__always)
+    public func put<Value: Sendable>(_ value: Value) throws -> ObjectRef<Value> {
+        try store.put(value)
+    }
+
+    /// The value of `ref`, waiting up to `timeout` seconds (nil: no limit). Throws
+    /// ``GetTimeout``, the ``RayTaskError`` / ``TaskCancelled`` / ``TaskUnschedulable`` of a
+    /// failed task, or `ObjectStoreError` for a ref of another runtime, a negative or NaN timeout,
+    /// or a runtime that is shut down.
+    @inline(__always)
+    public func get<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double? = nil) throws -> Value {
+        let entry = ref.entry
+        try store.checkOwned(entry)
+        if let value = try entry.result() { return value }
+        return try whileBlocked { try store.get(ref, timeout: timeout) }
+    }
+
+    /// The values of `refs` in order, waiting for all of them up to `timeout` seconds; the first
+    /// failed object (in input order) throws its error.
+    public func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
+        if refs.allSatisfy({ $0.entry.isComplete }) { return try store.get(refs, timeout: timeout) }
+        return try whileBlocked { try store.get(refs, timeout: timeout) }
+    }
+
+    /// Ray's `wait`: returns as soon as `numReturns` of `refs` are complete or `timeout` seconds
+    /// pass, with at most `numReturns` complete refs in `ready` and every other ref in
+    /// `notReady`, both in input order. Throws for a `numReturns` outside 1...refs.count,
+    /// duplicate refs, a bad timeout, or refs of another runtime.
+    public func wait<Value: Sendable>(
+        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
+    ) throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+        var complete = 0
+        for ref in refs where ref.entry.isComplete { complete += 1 }
+        if complete >= numReturns || timeout == 0 { return try store.wait(refs, numReturns: numReturns, timeout: timeout) }
+        return try whileBlocked { try store.wait(refs, numReturns: numReturns, timeout: timeout) }
+    }
+
+    /// `wait` suspending instead of blocking; a cancelled caller gets what is ready so far.
+    public func wait<Value: Sendable>(
+        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
+    ) async throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+        try await store.wait(refs, numReturns: numReturns, timeout: timeout)
+    }
+
+    /// The refs in the order their objects complete (Ray's `as_completed`): complete ones first,
+    /// in input order, then each as it completes; ends after the last.
+    public func completed<Value: Sendable>(_ refs: [ObjectRef<Value>]) throws -> AsyncStream<ObjectRef<Value>> {
+        try store.completed(refs)
+    }
+
+    /// Runs a wait; inside a task, with the task's CPUs given back for its duration.
+    private func whileBlocked<R>(_ body: () throws -> R) throws -> R {
+        guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)) else { return try body() }
+        frame.task.state.store(.runningInGet, ordering: .relaxed)
+        dispatcher.beginBlockedWait(on: frame.lease)
+        defer {
+            dispatcher.endBlockedWait(on: frame.lease)
+            frame.task.state.store(.running, ordering: .relaxed)
+        }
+        return try body()
+    }
+
+    // MARK: Store figures
+
+    /// Objects alive in the store (pending, ready or failed).
+    public var objectCount: Int { store.count }
+
+    /// Bytes charged for the values alive in the store.
+    public var objectStoreUsedBytes: Int { store.usedBytes }
+
+    /// The store's capacity in bytes.
+    public var objectStoreCapacity: Int { store.capacityBytes }
+
+    /// The domain (node) that holds `ref`'s value, or nil once freed.
+    public func domain<Value>(of ref: ObjectRef<Value>) -> Int? { store.domain(of: ref.id) }
+}

@@ -1,0 +1,162 @@
+import Synchronization
+
+/// One Ray "cluster" inside this process: a node per NUMA domain, its workers, its object store
+/// and its scheduler. Made once per program (`ray.init`), shut down explicitly (`ray.shutdown`).
+///
+/// ```swift
+/// let ray = try RayRuntime()
+/// let square = try ray.remote { (x: Int) in x * x }
+/// let refs = try (0..<4).map { try square.remote($0) }
+/// print(try ray.get(refs))  // [0, 1, 4, 9]
+/// ray.shutdown()
+/// ```
+///
+/// Thread-safe: every method may be called from any thread, from inside tasks too.
+public final class RayRuntime: Sendable {
+    /// The machine this runtime runs on; domain `i` is node `i`.
+    public let topology: Topology
+    /// The options it started with.
+    public let options: RuntimeOptions
+    let executor: WorkStealingExecutor
+    let store: ObjectStore
+    let dispatcher: TaskDispatcher
+    private let taskIDs = Atomic<UInt64>(1)
+    private let closed = Atomic<Bool>(false)
+
+    /// Starts the runtime: loads the topology, builds each domain's node (resources), starts the
+    /// workers and the object store. Throws ``RuntimeError`` for invalid options (naming them)
+    /// or a topology that cannot be loaded.
+    public init(_ options: RuntimeOptions = RuntimeOptions()) throws(RuntimeError) {
+        try options.validate()
+        let topology: Topology
+        if let given = options.topology {
+            topology = given
+        } else {
+            do { topology = try Topology.load() } catch { throw .startFailed("\(error)") }
+        }
+        let scheduler: ClusterScheduler
+        do {
+            scheduler = try ClusterScheduler(
+                topology: topology, allNodes: options.allDomainOverrides(),
+                perNode: options.domainOverrides(for: topology), random: SplitMix64(seed: options.schedulerSeed))
+        } catch {
+            throw .scheduling(error)
+        }
+        var configuration = WorkStealingExecutor.Configuration()
+        configuration.bindThreads = options.bindWorkers
+        for (node, spec) in scheduler.resources.specs.enumerated() {
+            if let workers = options.workersPerDomain {
+                configuration.workersPerDomain[node] = workers
+            } else if options.numCPUs != nil || options.perDomain[node]?.cpus != nil {
+                configuration.workersPerDomain[node] = max(1, Int(spec.cpus.wholeUnits) + (spec.cpus.isWhole ? 0 : 1))
+            }
+        }
+        do {
+            executor = try WorkStealingExecutor(topology: topology, configuration: configuration)
+        } catch {
+            throw .startFailed("\(error)")
+        }
+        do {
+            store = try ObjectStore(
+                executor: executor,
+                configuration: .init(
+                    capacityBytes: options.objectStoreMemory, fullGracePeriod: options.objectStoreFullGracePeriod))
+        } catch {
+            try? executor.shutdown()
+            throw .startFailed("\(error)")
+        }
+        self.topology = topology
+        self.options = options
+        dispatcher = TaskDispatcher(scheduler: scheduler, executor: executor, runtimeID: ObjectIdentifier(store))
+    }
+
+    /// Stops the runtime: new calls throw ``RuntimeError/shutDown``; queued tasks and pending
+    /// objects fail with `ObjectStoreError.shutDown` (their gets wake and throw); running tasks
+    /// finish; every worker thread is joined. Values already put stay readable through their
+    /// refs' `isReady` only. Idempotent.
+    public func shutdown() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        dispatcher.shutdown()
+        store.shutdown()
+        try? executor.shutdown()
+    }
+
+    /// Whether ``shutdown()`` ran.
+    public var isShutDown: Bool { closed.load(ordering: .acquiring) }
+
+    deinit { shutdown() }
+
+    // MARK: Tasks
+
+    @inline(__always)
+    func nextTaskID() -> TaskID { TaskID(taskIDs.add(1, ordering: .relaxed).oldValue) }
+
+    /// Queues `task` once its arguments are ready: at once when they are, else when the last one
+    /// completes (on the thread that completes it).
+    func submit(_ task: TaskRecord) throws(RuntimeError) {
+        if closed.load(ordering: .relaxed) {
+            task.finish(failing: ObjectStoreError.shutDown)
+            throw .shutDown
+        }
+        let pending = task.arguments.filter { !$0.isComplete }
+        if pending.isEmpty {
+            argumentsResolved(task)
+            return
+        }
+        let waiter = ReadinessWaiter(needed: pending.count, wake: .action { [self] in argumentsResolved(task) })
+        for entry in pending where !store.register(waiter, with: entry) { waiter.objectCompleted() }
+    }
+
+    /// The task's arguments are all complete: fail it with a failed argument's error, else queue
+    /// it by its class and the node its arguments (or its caller) are on.
+    private func argumentsResolved(_ task: TaskRecord) {
+        if task.cancelled.load(ordering: .acquiring) {
+            task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
+            return
+        }
+        if !task.arguments.isEmpty, let error = task.failedArgument() {
+            task.finish(failing: error)
+            return
+        }
+        task.state.store(.pendingNodeAssignment, ordering: .relaxed)
+        var preferred: Int? = nil
+        if task.shape.usesLocality {
+            let bytes = task.arguments.isEmpty ? [:] : task.argumentBytesByDomain()
+            preferred = SchedulingHints(callerNode: executor.currentDomain, argumentBytesByNode: bytes).preferredNode
+        }
+        let queue = task.shape.queue(preferring: preferred)
+        if queue.push(task) { dispatcher.requestLease(for: queue) }
+    }
+
+    /// Cancels the task that produces `ref` (Ray's `ray.cancel`): a task not yet running is
+    /// dropped and its refs fail with ``TaskCancelled`` at once; a running one is flagged
+    /// (sync tasks see it through ``isCancelled``; its refs fail with ``TaskCancelled`` when it
+    /// ends). Cancelled tasks are not retried. A task that already finished is left alone;
+    /// returns whether a task was cancelled.
+    @discardableResult
+    public func cancel<Value>(_ ref: ObjectRef<Value>) throws(RuntimeError) -> Bool {
+        if ref.entry.store !== store { throw .invalidOption(name: "ref", value: "\(ref.id)", reason: "belongs to another runtime") }
+        let task: TaskRecord? = store.table.withShard(of: ref.id) { _ in ref.entry.producer }
+        guard let task, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        let state = task.state.load(ordering: .acquiring)
+        if state == .pendingArguments || state == .pendingNodeAssignment {
+            let error = TaskCancelled(taskID: task.id, taskName: task.name)
+            for entry in task.returnEntries { _ = store.complete(entry, failing: error) }
+        }
+        return true
+    }
+
+    /// Whether the task running on the calling thread was cancelled (false outside tasks). Sync
+    /// tasks check it to stop early (Ray raises in them; Swift asks).
+    public var isCancelled: Bool {
+        TaskFrames.innermost(of: ObjectIdentifier(store))?.task.cancelled.load(ordering: .acquiring) ?? false
+    }
+
+    /// Throws ``TaskCancelled`` when the task running on the calling thread was cancelled.
+    public func checkCancellation() throws(TaskCancelled) {
+        guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)),
+              frame.task.cancelled.load(ordering: .acquiring)
+        else { return }
+        throw TaskCancelled(taskID: frame.task.id, taskName: frame.task.name)
+    }
+}

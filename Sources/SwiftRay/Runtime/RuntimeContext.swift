@@ -1,0 +1,41 @@
+/// What a running task knows about itself (Ray's `ray.get_runtime_context()`): its id and name,
+/// the node (domain) it runs on, what it holds (`get_assigned_resources`), its GPU ids and
+/// placement group. Outside a task (the driver) the task fields are nil and the node is the
+/// calling worker's domain, or nil on a thread that is not a worker. A snapshot: a plain value;
+/// thread-safe.
+public struct RuntimeContext: Sendable, Hashable {
+    /// The running task's id; nil on the driver.
+    public let taskID: TaskID?
+    /// The running task's name; nil on the driver.
+    public let taskName: String?
+    /// The attempt of the running task (1 for the first run).
+    public let attempt: Int
+    /// The node (NUMA domain) the calling thread runs on.
+    public let nodeID: Int?
+    /// What the running task holds, by resource name (renamed group resources appear as such).
+    public let assignedResources: ResourceSet
+    /// The machine-wide GPU indexes the task may use (its `CUDA_VISIBLE_DEVICES`).
+    public let gpuIDs: [Int]
+    /// The PUs the task is pinned to, when its node pins CPUs.
+    public let cpuIDs: [Int]
+    /// The placement group the task runs in.
+    public let placementGroup: PlacementGroupID?
+    /// The bundle index it runs in, inside a placement group.
+    public let bundleIndex: Int?
+}
+
+extension RayRuntime {
+    /// The calling thread's context: the innermost task this runtime runs on it, if any.
+    public var runtimeContext: RuntimeContext {
+        guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)) else {
+            return RuntimeContext(
+                taskID: nil, taskName: nil, attempt: 0, nodeID: executor.currentDomain, assignedResources: ResourceSet(),
+                gpuIDs: [], cpuIDs: [], placementGroup: nil, bundleIndex: nil)
+        }
+        let placement = frame.lease.placement
+        return RuntimeContext(
+            taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement.node,
+            assignedResources: frame.lease.assignedResources, gpuIDs: placement.gpuIDs, cpuIDs: placement.cpuIDs,
+            placementGroup: placement.bundle?.group, bundleIndex: placement.bundle?.index)
+    }
+}

@@ -1,0 +1,90 @@
+import Glibc
+
+/// A worker lease: the resources of one scheduling class granted by the scheduler on one node
+/// (domain), held while its ``LeaseRunner`` runs the class's queued tasks. The scheduler knows
+/// it by `id` (a task id of its own), exactly as it would know a single task.
+///
+/// Immutable; thread-safe.
+final class Lease: Sendable {
+    let id: TaskID
+    let queue: LeaseQueue
+    /// Where it runs and what it holds (GPU ids, pinned PUs, bundle).
+    let placement: TaskPlacement
+    /// What it holds, by resource name (the tasks' `assignedResources`).
+    let assignedResources: ResourceSet
+
+    init(id: TaskID, queue: LeaseQueue, placement: TaskPlacement, assignedResources: ResourceSet) {
+        self.id = id
+        self.queue = queue
+        self.placement = placement
+        self.assignedResources = assignedResources
+    }
+
+    var node: Int { placement.node }
+}
+
+/// The job that serves a lease on a worker of its node: it takes the lease queue's tasks a few
+/// at a time and runs them, and gives the lease back when the queue is empty. After a few
+/// hundred tasks it yields its worker (it queues itself again behind other jobs), so that one
+/// busy class cannot starve other work on the node. Pinned to the lease's node: its resources
+/// were allocated there.
+///
+/// Owned by one queue or one worker at a time, like every ``QueuedJob``.
+final class LeaseRunner: QueuedJob, @unchecked Sendable {
+    let lease: Lease
+    unowned(unsafe) let dispatcher: TaskDispatcher
+    /// Tasks run before the runner lets other jobs of its worker go first.
+    static let tasksPerTurn = 256
+
+    /// How long an idle runner keeps its lease waiting for the next task of its class, spinning
+    /// then yielding: a driver that submits tasks one by one (or a little slower than they run)
+    /// would otherwise make every task pay for a lease request, a scheduler pass and a worker
+    /// wake-up (tens of microseconds when the worker parked). Ray's core worker keeps idle
+    /// leased workers for the same reason.
+    static let lingerSpinNanoseconds = 5_000
+    static let lingerYields = 8
+
+    /// Waits briefly for the queue to get a task; whether one came.
+    private func lingered(on queue: LeaseQueue) -> Bool {
+        let deadline = MonotonicClock.nanoseconds &+ Self.lingerSpinNanoseconds
+        repeat {
+            if queue.seemsNonEmpty { return true }
+        } while MonotonicClock.nanoseconds < deadline
+        for _ in 0..<Self.lingerYields {
+            sched_yield()
+            if queue.seemsNonEmpty { return true }
+        }
+        return false
+    }
+
+    init(lease: Lease, dispatcher: TaskDispatcher) {
+        self.lease = lease
+        self.dispatcher = dispatcher
+        super.init(pinnedDomain: lease.node)
+    }
+
+    override func execute(by worker: Worker?) {
+        var batch: [TaskRecord] = []
+        batch.reserveCapacity(8)
+        var ran = 0
+        let queue = lease.queue
+        while true {
+            queue.pop(upTo: 8, into: &batch)
+            if batch.isEmpty {
+                if lingered(on: queue) { continue }
+                if queue.runnerWantsToStop() {
+                    dispatcher.returnLease(lease)
+                    return
+                }
+                continue
+            }
+            for task in batch { dispatcher.run(task, on: lease) }
+            ran += batch.count
+            batch.removeAll(keepingCapacity: true)
+            if ran >= Self.tasksPerTurn {
+                dispatcher.continueLater(self)
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+/// The tasks of one scheduling class that wait for a worker lease, and the leases serving them.
+///
+/// This is Ray's worker-lease protocol (the core worker's `NormalTaskSubmitter`) in one process:
+/// the scheduler is asked for a *lease* (the class's resources on one node) rather than for each
+/// task; a granted lease runs queued tasks of its class back to back on a worker of its node
+/// (``LeaseRunner``) and is given back when the queue is empty. The scheduler's books therefore
+/// stay exact (a running lease holds exactly what its task asked for) while the scheduler is
+/// consulted once per lease, not once per task. A queue asks for one more lease whenever it holds
+/// more tasks than it has running leases and no request is outstanding.
+///
+/// One queue per (scheduling class, preferred node): tasks with the same resources and strategy
+/// whose arguments live on the same node (or with no preference) share leases.
+///
+/// Thread-safe: all state is under one lock, never held while calling the scheduler.
+import Synchronization
+
+final class LeaseQueue: @unchecked Sendable {
+    /// The guarded state. Not thread-safe by itself.
+    struct State {
+        var tasks = FIFO<TaskRecord>()
+        /// Leases whose runner is running tasks (not blocked in a get).
+        var runningLeases = 0
+        /// Whether a lease request is with the scheduler.
+        var requestOutstanding = false
+    }
+
+    /// The class this queue serves; set once by the shape that owns the queue, before use.
+    private(set) unowned(unsafe) var shape: TaskShape! = nil
+    /// The node DEFAULT should prefer (the caller's, or the one holding the arguments), or nil.
+    let preferredNode: Int?
+    private let state = Locked(State())
+    /// The number of queued tasks, written under the lock and read without it by runners that
+    /// wait a moment for more work before they give their lease back.
+    private let queuedHint = Atomic<Int>(0)
+    /// The most leases a queue may hold at once (more than the workers would only queue).
+    let leaseLimit: Int
+
+    init(preferredNode: Int?, leaseLimit: Int) {
+        self.preferredNode = preferredNode
+        self.leaseLimit = max(1, leaseLimit)
+    }
+
+    /// Called once by the owning shape (which outlives its queues).
+    func attach(shape: TaskShape) { self.shape = shape }
+
+    /// Queues `task`; returns whether the caller must now ask the scheduler for a lease.
+    @inline(__always)
+    func push(_ task: TaskRecord) -> Bool {
+        state.withLock { state in
+            state.tasks.append(task)
+            queuedHint.store(state.tasks.count, ordering: .relaxed)
+            return Self.needsLease(&state, limit: leaseLimit)
+        }
+    }
+
+    /// Queues `task` again at the back (a retry).
+    func pushRetry(_ task: TaskRecord) -> Bool { push(task) }
+
+    /// Takes up to `limit` tasks, in order, for a running lease; no more than its share when
+    /// several leases run, so that they split a short queue.
+    @inline(__always)
+    func pop(upTo limit: Int, into batch: inout [TaskRecord]) {
+        state.withLock { state in
+            let share = max(1, state.tasks.count / max(1, state.runningLeases))
+            var taken = 0
+            while taken < min(limit, share), let task = state.tasks.popFirst() {
+                batch.append(task)
+                taken += 1
+            }
+            queuedHint.store(state.tasks.count, ordering: .relaxed)
+        }
+    }
+
+    /// Whether tasks seem to be queued (a hint read without the lock).
+    @inline(__always)
+    var seemsNonEmpty: Bool { queuedHint.load(ordering: .relaxed) > 0 }
+
+    /// A runner found the queue empty: unless tasks arrived meanwhile, its lease ends. Returns
+    /// true when the runner must give its lease back; false when it must keep running.
+    func runnerWantsToStop() -> Bool {
+        state.withLock { state in
+            guard state.tasks.isEmpty else { return false }
+            state.runningLeases -= 1
+            return true
+        }
+    }
+
+    /// A lease was granted: its runner starts. Returns whether yet another lease is wanted.
+    func leaseGranted() -> Bool {
+        state.withLock { state in
+            state.requestOutstanding = false
+            state.runningLeases += 1
+            return Self.needsLease(&state, limit: leaseLimit)
+        }
+    }
+
+    /// The outstanding request ended without a lease (it failed): every queued task is handed
+    /// back to fail.
+    func leaseRequestFailed() -> [TaskRecord] {
+        state.withLock { state in
+            state.requestOutstanding = false
+            var failed: [TaskRecord] = []
+            while let task = state.tasks.popFirst() { failed.append(task) }
+            queuedHint.store(0, ordering: .relaxed)
+            return failed
+        }
+    }
+
+    /// A running lease's task blocks in a get: it stops counting as running, so that queued tasks
+    /// (perhaps the ones it waits for) get a lease. Returns whether a lease is wanted.
+    func runnerBlocked() -> Bool {
+        state.withLock { state in
+            state.runningLeases -= 1
+            return Self.needsLease(&state, limit: leaseLimit)
+        }
+    }
+
+    /// The blocked task resumed.
+    func runnerResumed() {
+        state.withLock { $0.runningLeases += 1 }
+    }
+
+    /// Removes `task` if it is still queued; whether it was.
+    func remove(_ task: TaskRecord) -> Bool {
+        state.withLock { state in
+            defer { queuedHint.store(state.tasks.count, ordering: .relaxed) }
+            return state.tasks.remove { $0 === task }
+        }
+    }
+
+    /// Every queued task, taken out (shutdown).
+    func drain() -> [TaskRecord] {
+        state.withLock { state in
+            var all: [TaskRecord] = []
+            while let task = state.tasks.popFirst() { all.append(task) }
+            queuedHint.store(0, ordering: .relaxed)
+            return all
+        }
+    }
+
+    /// Queued tasks and running leases (state API, tests).
+    var counts: (queued: Int, runningLeases: Int) {
+        state.withLock { ($0.tasks.count, $0.runningLeases) }
+    }
+
+    @inline(__always)
+    private static func needsLease(_ state: inout State, limit: Int) -> Bool {
+        guard !state.requestOutstanding, state.tasks.count > state.runningLeases, state.runningLeases < limit else {
+            return false
+        }
+        state.requestOutstanding = true
+        return true
+    }
+}

@@ -1,0 +1,111 @@
+/// A function that runs as a task: what Ray's `@ray.remote` makes of a Python function. Calling
+/// it with ``remote()`` (or `remote(a, b, ...)`) submits a task and returns an
+/// ``ObjectRef`` to its result at once.
+///
+/// `Arguments` is the function's parameter list as one type: `Void`, `A`, `(A, B)`,
+/// `(A, B, C)` or `(A, B, C, D)`. Each argument may be passed as a value or as an
+/// `ObjectRef` of that value, in any mix: a ref is resolved first (the task starts only when
+/// the value exists and receives the value itself). A parameter whose type is an `ObjectRef`
+/// receives the ref unresolved, as Ray passes refs nested inside other values.
+///
+/// Make one with ``RayRuntime/remote(_:_:)-swift.method`` (the overload matching the closure's
+/// arity); change options per call with ``options(_:)``. A plain value; thread-safe.
+public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
+    let runtime: RayRuntime
+    let shape: TaskShape
+    let body: @Sendable (Arguments) throws -> Result
+    /// The name of the function's tasks.
+    public var name: String { shape.options.name ?? "remote function" }
+    /// The options its calls run with.
+    public var options: TaskOptions { shape.options }
+
+    init(runtime: RayRuntime, shape: TaskShape, body: @escaping @Sendable (Arguments) throws -> Result) {
+        self.runtime = runtime
+        self.shape = shape
+        self.body = body
+    }
+
+    /// The same function with other options (Ray's `f.options(...)`). Throws
+    /// ``RuntimeError`` for invalid quantities or strategies.
+    public func options(_ options: TaskOptions) throws(RuntimeError) -> RemoteFunction {
+        RemoteFunction(runtime: runtime, shape: try runtime.dispatcher.shape(for: options), body: body)
+    }
+
+    /// Submits one call whose `arguments` (the entries of the refs passed) must be ready first;
+    /// `invoke` then reads them and runs the body.
+    @inline(__always)
+    func submit(
+        arguments: [ObjectEntry], _ invoke: @escaping @Sendable () throws -> Result
+    ) throws(RuntimeError) -> ObjectRef<Result> {
+        let output: ObjectRef<Result>
+        do {
+            output = try runtime.store.makePending(of: Result.self)
+        } catch {
+            throw .shutDown
+        }
+        let task = SingleReturnTask(
+            id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments, output: output.copy(),
+            body: invoke)
+        output.entry.producer = task
+        try runtime.submit(task)
+        return output
+    }
+}
+
+/// A remote function declared with `numReturns`: its body returns an array of exactly
+/// `numReturns` values and each call returns that many refs, one per value (Ray's
+/// `num_returns`). A body returning another count fails every ref of the call with a
+/// ``RayTaskError`` whose cause is ``RuntimeError/numReturnsMismatch(task:declared:returned:)``.
+/// Arguments as for ``RemoteFunction``. A plain value; thread-safe.
+public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
+    let runtime: RayRuntime
+    let shape: TaskShape
+    let body: @Sendable (Arguments) throws -> [Element]
+    /// How many refs each call returns.
+    public let numReturns: Int
+    /// The name of the function's tasks.
+    public var name: String { shape.options.name ?? "remote function" }
+
+    init(runtime: RayRuntime, shape: TaskShape, numReturns: Int, body: @escaping @Sendable (Arguments) throws -> [Element]) {
+        self.runtime = runtime
+        self.shape = shape
+        self.numReturns = numReturns
+        self.body = body
+    }
+
+    /// The same function with other options.
+    public func options(_ options: TaskOptions) throws(RuntimeError) -> MultipleReturnFunction {
+        MultipleReturnFunction(
+            runtime: runtime, shape: try runtime.dispatcher.shape(for: options), numReturns: numReturns, body: body)
+    }
+
+    @inline(__always)
+    func submit(
+        arguments: [ObjectEntry], _ invoke: @escaping @Sendable () throws -> [Element]
+    ) throws(RuntimeError) -> [ObjectRef<Element>] {
+        var outputs: [ObjectRef<Element>] = []
+        outputs.reserveCapacity(numReturns)
+        do {
+            for _ in 0..<numReturns { outputs.append(try runtime.store.makePending(of: Element.self)) }
+        } catch {
+            for output in outputs { try? runtime.store.fail(output, with: RuntimeError.shutDown) }
+            throw .shutDown
+        }
+        let task = MultipleReturnTask(
+            id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments,
+            outputs: outputs.map { $0.copy() }, body: invoke)
+        for output in outputs { output.entry.producer = task }
+        try runtime.submit(task)
+        return outputs
+    }
+}
+
+extension ObjectRef {
+    /// The value of a ref whose object is known to be complete (a resolved task argument):
+    /// the value, or the producer's error.
+    @inline(__always)
+    func resolvedValue() throws -> Value {
+        guard let value = try entry.result() else { throw ObjectStoreError.unknownObject(id) }
+        return value
+    }
+}

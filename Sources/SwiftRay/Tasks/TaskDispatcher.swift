@@ -1,0 +1,250 @@
+import Synchronization
+
+/// The bridge between the scheduler's decisions and the executor's workers: it owns the
+/// ``ClusterScheduler`` (under one lock), asks it for leases on behalf of ``LeaseQueue``s, starts
+/// a ``LeaseRunner`` on the granted node, gives leases back, and carries out what each
+/// `schedulePending()` pass decides (leases granted, requests failed, blocked tasks resumed).
+/// It also runs each task on its lease: cancellation, retries, errors, frames.
+///
+/// Lock order: the scheduler lock may be taken while holding nothing; a lease queue's lock is
+/// never held while calling in here. Nothing runs user code under a lock.
+///
+/// Thread-safe.
+final class TaskDispatcher: @unchecked Sendable {
+    /// Everything guarded by the scheduler lock. Not thread-safe by itself.
+    struct State {
+        var scheduler: ClusterScheduler
+        /// Lease requests waiting in the scheduler, by lease id.
+        var pendingRequests: [TaskID: LeaseQueue] = [:]
+        /// Leases granted and not given back.
+        var leases: [TaskID: Lease] = [:]
+        /// Blocked tasks' leases waiting to get their CPUs back.
+        var resumeWaiters: [TaskID: ReadinessWaiter] = [:]
+        var nextLeaseID: UInt64 = 1 << 62
+        var closed = false
+        /// Every shape made, weakly (shutdown fails their queued tasks).
+        var shapes: [WeakShape] = []
+    }
+
+    /// A shape held weakly. A plain value.
+    struct WeakShape { weak var shape: TaskShape? }
+
+    /// What to do once the lock is released.
+    private struct Actions {
+        var start: [Lease] = []
+        /// Requests that ended without a lease: the scheduler's reason, or nil for shutdown.
+        var failed: [(LeaseQueue, SchedulingError?)] = []
+        var resume: [ReadinessWaiter] = []
+    }
+
+    let state: Locked<State>
+    unowned(unsafe) let executor: WorkStealingExecutor
+    let runtimeID: ObjectIdentifier
+    let nodeCount: Int
+    /// The most leases one queue may hold: the workers there are.
+    let leaseLimit: Int
+
+    init(scheduler: ClusterScheduler, executor: WorkStealingExecutor, runtimeID: ObjectIdentifier) {
+        state = Locked(State(scheduler: scheduler))
+        self.executor = executor
+        self.runtimeID = runtimeID
+        nodeCount = executor.topology.domains.count
+        leaseLimit = max(1, executor.workerCounts.reduce(0, +))
+    }
+
+    // MARK: Shapes
+
+    /// The shape of a function with `options`: validated, interned, with its queues.
+    func shape(for options: TaskOptions) throws(RuntimeError) -> TaskShape {
+        try options.validate()
+        let resources = try options.resourceSet()
+        let result: Swift.Result<TaskShape, RuntimeError> = state.withLock { state in
+            if state.closed { return .failure(.shutDown) }
+            let shape = TaskShape(
+                options: options,
+                request: SchedulingRequest(
+                    resources: state.scheduler.resourceRequest(for: resources),
+                    strategy: options.schedulingStrategy ?? .default),
+                nodeCount: nodeCount, leaseLimit: leaseLimit)
+            if state.shapes.count >= 64 && state.shapes.count.nonzeroBitCount == 1 {
+                state.shapes.removeAll { $0.shape == nil }
+            }
+            state.shapes.append(WeakShape(shape: shape))
+            return .success(shape)
+        }
+        return try result.get()
+    }
+
+    // MARK: Leases
+
+    /// Asks the scheduler for a lease for `queue` (the queue said it wants one).
+    func requestLease(for queue: LeaseQueue) {
+        var actions = Actions()
+        state.withLock { state in
+            if state.closed {
+                actions.failed.append((queue, nil))
+                return
+            }
+            let id = TaskID(state.nextLeaseID)
+            state.nextLeaseID += 1
+            let hints = SchedulingHints(callerNode: queue.preferredNode)
+            let outcome: SubmitOutcome
+            do {
+                outcome = try state.scheduler.submit(id, queue.shape.request, hints: hints)
+            } catch {
+                actions.failed.append((queue, error as? SchedulingError ?? .invalidStrategy(reason: "\(error)")))
+                return
+            }
+            switch outcome {
+            case let .scheduled(placement):
+                actions.start.append(Self.grant(placement, to: queue, in: &state))
+            case .waiting, .infeasible:
+                state.pendingRequests[id] = queue
+            case let .unschedulable(error):
+                actions.failed.append((queue, error))
+            }
+        }
+        perform(actions)
+    }
+
+    /// Gives a lease back (its queue is empty) and starts what that frees.
+    func returnLease(_ lease: Lease) {
+        var actions = Actions()
+        state.withLock { state in
+            state.leases[lease.id] = nil
+            state.scheduler.release(lease.id)
+            collect(state.scheduler.schedulePending(), into: &actions, state: &state)
+        }
+        perform(actions)
+    }
+
+    /// Queues a runner that used up its turn behind the other jobs of its node.
+    func continueLater(_ runner: LeaseRunner) {
+        if executor.trySubmit(runner, toDomain: runner.lease.node) != nil {
+            // The executor stopped: fail what is left and give the lease back.
+            for task in runner.lease.queue.drain() { task.finish(failing: RuntimeError.shutDown) }
+            _ = runner.lease.queue.runnerWantsToStop()
+            returnLease(runner.lease)
+        }
+    }
+
+    private static func grant(_ placement: TaskPlacement, to queue: LeaseQueue, in state: inout State) -> Lease {
+        let assigned = state.scheduler.assignedResources(of: placement.task) ?? ResourceSet()
+        let lease = Lease(id: placement.task, queue: queue, placement: placement, assignedResources: assigned)
+        state.leases[lease.id] = lease
+        return lease
+    }
+
+    private func collect(_ update: SchedulingUpdate, into actions: inout Actions, state: inout State) {
+        guard !update.isEmpty else { return }
+        for placement in update.scheduled {
+            guard let queue = state.pendingRequests.removeValue(forKey: placement.task) else { continue }
+            actions.start.append(Self.grant(placement, to: queue, in: &state))
+        }
+        for failure in update.failed {
+            guard let queue = state.pendingRequests.removeValue(forKey: failure.task) else { continue }
+            actions.failed.append((queue, failure.error))
+        }
+        for placement in update.resumed {
+            if let waiter = state.resumeWaiters.removeValue(forKey: placement.task) { actions.resume.append(waiter) }
+        }
+    }
+
+    private func perform(_ actions: Actions) {
+        for waiter in actions.resume { waiter.fire() }
+        for (queue, error) in actions.failed {
+            for task in queue.leaseRequestFailed() {
+                if let error {
+                    task.finish(failing: TaskUnschedulable(taskName: task.name, reason: error))
+                } else {
+                    task.finish(failing: ObjectStoreError.shutDown)
+                }
+            }
+        }
+        for lease in actions.start { start(lease) }
+    }
+
+    private func start(_ lease: Lease) {
+        if lease.queue.leaseGranted() { requestLease(for: lease.queue) }
+        continueLater(LeaseRunner(lease: lease, dispatcher: self))
+    }
+
+    // MARK: Blocked waits
+
+    /// The task on `lease` blocks in a get or wait: its CPUs go back to the node and its queue
+    /// may get another lease, so that what it waits for can run.
+    func beginBlockedWait(on lease: Lease) {
+        var actions = Actions()
+        state.withLock { state in
+            _ = try? state.scheduler.releaseForBlockedWait(lease.id)
+            collect(state.scheduler.schedulePending(), into: &actions, state: &state)
+        }
+        perform(actions)
+        if lease.queue.runnerBlocked() { requestLease(for: lease.queue) }
+    }
+
+    /// The blocked task takes its CPUs back before it resumes; while they are taken it waits
+    /// (a worker runs other jobs meanwhile).
+    func endBlockedWait(on lease: Lease) {
+        let waiter: ReadinessWaiter? = state.withLock { state in
+            guard case .waiting? = try? state.scheduler.reacquireAfterWait(lease.id) else { return nil }
+            let waiter = ReadinessWaiter.forCurrentThread(needed: 1, executor: executor)
+            state.resumeWaiters[lease.id] = waiter
+            return waiter
+        }
+        waiter?.block(until: nil, executor: executor)
+        lease.queue.runnerResumed()
+    }
+
+    // MARK: Running a task
+
+    /// Runs one task on `lease`: skips a cancelled one, retries as its options allow, and fails
+    /// its refs with what it threw.
+    @inline(__always)
+    func run(_ task: TaskRecord, on lease: Lease) {
+        if task.cancelled.load(ordering: .acquiring) {
+            task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
+            return
+        }
+        task.attempt += 1
+        task.state.store(.running, ordering: .relaxed)
+        let frames = TaskFrames.current
+        frames.push(.init(task: task, lease: lease, runtime: runtimeID))
+        defer { frames.pop() }
+        do {
+            try task.runBody()
+        } catch {
+            if task.cancelled.load(ordering: .acquiring) {
+                task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
+            } else if task.mayRetry(after: error) {
+                task.state.store(.pendingNodeAssignment, ordering: .relaxed)
+                if lease.queue.pushRetry(task) { requestLease(for: lease.queue) }
+            } else {
+                task.finish(failing: error)
+            }
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Refuses new leases and fails every queued task with `shutDown`.
+    func shutdown() {
+        let shapes: [TaskShape] = state.withLock { state in
+            state.closed = true
+            let waiters = Array(state.resumeWaiters.values)
+            state.resumeWaiters = [:]
+            for waiter in waiters { waiter.fire() }
+            return state.shapes.compactMap(\.shape)
+        }
+        for shape in shapes {
+            for queue in shape.allQueues {
+                for task in queue.drain() { task.finish(failing: ObjectStoreError.shutDown) }
+            }
+        }
+    }
+
+    /// The scheduler's view, read under the lock.
+    func withScheduler<R>(_ body: (inout ClusterScheduler) -> R) -> R {
+        state.withLock { body(&$0.scheduler) }
+    }
+}

@@ -1,0 +1,60 @@
+import Glibc
+
+/// The tasks running on the calling thread, innermost last: a worker that waits in a get runs
+/// other tasks meanwhile, so one thread may have several frames. The runtime context, the
+/// cancellation check and the blocked-wait protocol read the innermost frame.
+///
+/// One instance per thread, reached through a thread-local key; used only by its thread (not
+/// thread-safe, and never shared).
+final class TaskFrames {
+    /// One running task. A plain value.
+    struct Frame {
+        let task: TaskRecord
+        let lease: Lease
+        /// The runtime's identity (frames of another runtime are ignored).
+        let runtime: ObjectIdentifier
+    }
+
+    private(set) var frames: [Frame] = []
+
+    private init() { frames.reserveCapacity(4) }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            Unmanaged<TaskFrames>.fromOpaque(pointer).release()
+        }
+        return key
+    }()
+
+    /// The calling thread's frames, made on first use.
+    @inline(__always)
+    static var current: TaskFrames {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<TaskFrames>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let frames = TaskFrames()
+        pthread_setspecific(key, Unmanaged.passRetained(frames).toOpaque())
+        return frames
+    }
+
+    /// The calling thread's frames if it ever ran a task, without making them.
+    @inline(__always)
+    static var existing: TaskFrames? {
+        guard let pointer = pthread_getspecific(key) else { return nil }
+        return Unmanaged<TaskFrames>.fromOpaque(pointer).takeUnretainedValue()
+    }
+
+    @inline(__always)
+    func push(_ frame: Frame) { frames.append(frame) }
+
+    @inline(__always)
+    func pop() { frames.removeLast() }
+
+    /// The innermost frame of `runtime`'s tasks on the calling thread.
+    static func innermost(of runtime: ObjectIdentifier) -> Frame? {
+        guard let frame = existing?.frames.last, frame.runtime == runtime else { return nil }
+        return frame
+    }
+}

@@ -1,0 +1,171 @@
+import Synchronization
+
+/// Where a task is in its life, as the state API reports it (Ray's task states).
+enum TaskState: UInt8, AtomicRepresentable, Sendable {
+    /// Waiting for its ObjectRef arguments (Ray's PENDING_ARGS_AVAIL).
+    case pendingArguments = 0
+    /// Arguments there, waiting for a lease on a node (Ray's PENDING_NODE_ASSIGNMENT).
+    case pendingNodeAssignment = 1
+    /// Running on a worker.
+    case running = 2
+    /// Running and blocked in a get or wait (Ray's RUNNING_IN_RAY_GET).
+    case runningInGet = 3
+    /// Returned; its refs are ready.
+    case finished = 4
+    /// Threw, was cancelled or could not be scheduled; its refs are failed.
+    case failed = 5
+}
+
+/// One submitted call of a remote function: its id, name, shape (scheduling class and retry
+/// options), the entries of its ObjectRef arguments, and the typed work in the subclasses, which
+/// also own the refs of the task's return objects until they are fulfilled or failed.
+///
+/// Thread safety: `cancelled` and `state` are atomics; `attempt` and `arguments` are touched by
+/// one thread at a time (the submitter, then the resolver, then the worker running it; the queue
+/// locks hand it over).
+class TaskRecord: @unchecked Sendable {
+    let id: TaskID
+    let name: String
+    let shape: TaskShape
+    /// The ObjectRef arguments to resolve before it runs (their entries; the typed closure holds
+    /// the refs themselves, so they stay alive while the task is pending).
+    var arguments: [ObjectEntry]
+    /// Attempts made so far (1 during the first run).
+    var attempt = 0
+    let cancelled = Atomic<Bool>(false)
+    let state = Atomic<TaskState>(.pendingArguments)
+
+    init(id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry]) {
+        self.id = id
+        self.name = name
+        self.shape = shape
+        self.arguments = arguments
+    }
+
+    /// Runs the task's body once and stores what it returns; throws what the body throws.
+    func runBody() throws {}
+
+    /// Fails every return object of the task with `error` (those already complete stay).
+    func failReturns(with error: any Error) {}
+
+    /// The entries of the task's return objects (cancel finds the task through them).
+    var returnEntries: [ObjectEntry] { [] }
+
+    /// Whether another attempt may follow a failure with `error`.
+    func mayRetry(after error: any Error) -> Bool {
+        let limit = shape.options.maxRetries
+        guard limit == -1 || attempt <= limit else { return false }
+        return shape.options.retryExceptions.allows(error)
+    }
+
+    /// Ends the task with `error`: every get of its refs throws it wrapped as a ``RayTaskError``
+    /// (``TaskCancelled`` and ``TaskUnschedulable`` stay as they are).
+    func finish(failing error: any Error) {
+        state.store(.failed, ordering: .releasing)
+        switch error {
+        case is TaskCancelled, is TaskUnschedulable, is ObjectStoreError:
+            failReturns(with: error)
+        default:
+            failReturns(with: RayTaskError.wrapping(error, task: name, id: id))
+        }
+    }
+
+    /// The first argument that failed, with its error.
+    func failedArgument() -> (any Error)? {
+        for entry in arguments where entry.state.load(ordering: .acquiring) == .failed {
+            return entry.error ?? ObjectStoreError.unknownObject(entry.id)
+        }
+        return nil
+    }
+
+    /// Bytes of the task's arguments held by each domain (locality hints for DEFAULT).
+    func argumentBytesByDomain() -> [Int: UInt64] {
+        var bytes: [Int: UInt64] = [:]
+        for entry in arguments where entry.state.load(ordering: .acquiring) == .ready {
+            bytes[entry.domain, default: 0] &+= UInt64(entry.size)
+        }
+        return bytes
+    }
+}
+
+/// A task with one return object of type `Result`. Thread safety as for ``TaskRecord``.
+final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
+    private let body: @Sendable () throws -> Result
+    /// The return object's ref, held until the task ends (then the user's refs decide).
+    private var output: ObjectRef<Result>?
+    private let outputEntry: ObjectEntry
+
+    init(
+        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], output: ObjectRef<Result>,
+        body: @escaping @Sendable () throws -> Result
+    ) {
+        self.body = body
+        self.output = output
+        outputEntry = output.entry
+        super.init(id: id, name: name, shape: shape, arguments: arguments)
+    }
+
+    override func runBody() throws {
+        let value = try body()
+        guard let output else { return }
+        if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
+        do {
+            try output.entry.store.fulfil(output, with: value)
+        } catch ObjectStoreError.alreadyCompleted {
+            // Cancelled (and failed) while it ran: the value is dropped.
+        }
+        state.store(.finished, ordering: .releasing)
+        self.output = nil
+    }
+
+    override func failReturns(with error: any Error) {
+        guard let output else { return }
+        try? output.entry.store.fail(output, with: error)
+        self.output = nil
+    }
+
+    override var returnEntries: [ObjectEntry] { [outputEntry] }
+}
+
+/// A task declared with `numReturns`: its body returns an array whose elements become the
+/// return objects, one ref each. Thread safety as for ``TaskRecord``.
+final class MultipleReturnTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
+    private let body: @Sendable () throws -> [Element]
+    private var outputs: [ObjectRef<Element>]
+    private let outputEntries: [ObjectEntry]
+
+    init(
+        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], outputs: [ObjectRef<Element>],
+        body: @escaping @Sendable () throws -> [Element]
+    ) {
+        self.body = body
+        self.outputs = outputs
+        outputEntries = outputs.map { $0.entry }
+        super.init(id: id, name: name, shape: shape, arguments: arguments)
+    }
+
+    override func runBody() throws {
+        let values = try body()
+        guard !outputs.isEmpty else { return }
+        guard values.count == outputs.count else {
+            throw RuntimeError.numReturnsMismatch(task: name, declared: outputs.count, returned: values.count)
+        }
+        if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
+        for (output, value) in zip(outputs, values) {
+            do {
+                try output.entry.store.fulfil(output, with: value)
+            } catch ObjectStoreError.alreadyCompleted {
+                continue
+            }
+        }
+        state.store(.finished, ordering: .releasing)
+        outputs = []
+    }
+
+    override func failReturns(with error: any Error) {
+        for output in outputs { try? output.entry.store.fail(output, with: error) }
+        outputs = []
+    }
+
+    override var returnEntries: [ObjectEntry] { outputEntries }
+}
