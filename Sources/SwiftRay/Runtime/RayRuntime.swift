@@ -138,6 +138,7 @@ public final class RayRuntime: Sendable {
         if ref.entry.store !== store { throw .invalidOption(name: "ref", value: "\(ref.id)", reason: "belongs to another runtime") }
         let task: TaskRecord? = store.table.withShard(of: ref.id) { _ in ref.entry.producer }
         guard let task, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        task.cancellationRequested()
         let state = task.state.load(ordering: .acquiring)
         if state == .pendingArguments || state == .pendingNodeAssignment {
             let error = TaskCancelled(taskID: task.id, taskName: task.name)

@@ -48,6 +48,10 @@ class TaskRecord: @unchecked Sendable {
     /// Fails every return object of the task with `error` (those already complete stay).
     func failReturns(with error: any Error) {}
 
+    /// Called by `cancel` after `cancelled` is set, from the cancelling thread: a task kind that
+    /// can be interrupted (an async task's Swift `Task`) does so here. Must be thread-safe.
+    func cancellationRequested() {}
+
     /// The entries of the task's return objects (cancel finds the task through them).
     var returnEntries: [ObjectEntry] { [] }
 
