@@ -22,6 +22,7 @@ extension RayRuntime {
     public func get<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double? = nil) throws -> Value {
         let entry = ref.entry
         try store.checkOwned(entry)
+        if let timeout, !(timeout >= 0) { throw ObjectStoreError.invalidTimeout(timeout) }
         if let value = try entry.result() { return value }
         return try whileBlocked { try store.get(ref, timeout: timeout) }
     }
@@ -29,6 +30,7 @@ extension RayRuntime {
     /// The values of `refs` in order, waiting for all of them up to `timeout` seconds; the first
     /// failed object (in input order) throws its error.
     public func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
+        if let timeout, !(timeout >= 0) { throw ObjectStoreError.invalidTimeout(timeout) }
         if refs.allSatisfy({ $0.entry.isComplete }) { return try store.get(refs, timeout: timeout) }
         return try whileBlocked { try store.get(refs, timeout: timeout) }
     }
@@ -38,12 +40,63 @@ extension RayRuntime {
     /// `notReady`, both in input order. Throws for a `numReturns` outside 1...refs.count,
     /// duplicate refs, a bad timeout, or refs of another runtime.
     public func wait<Value: Sendable>(
-        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
+        _ refs: consuming [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
     ) throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
-        var complete = 0
-        for ref in refs where ref.entry.isComplete { complete += 1 }
-        if complete >= numReturns || timeout == 0 { return try store.wait(refs, numReturns: numReturns, timeout: timeout) }
-        return try whileBlocked { try store.wait(refs, numReturns: numReturns, timeout: timeout) }
+        guard numReturns >= 1, numReturns <= refs.count else {
+            throw ObjectStoreError.invalidNumReturns(numReturns: numReturns, refCount: refs.count)
+        }
+        // One pass without retaining the refs: ownership, duplicates, and the first complete ones.
+        var readyIndexes: [Int] = []
+        readyIndexes.reserveCapacity(min(numReturns, 16))
+        let problem: ObjectStoreError? = refs.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            // The array keeps every ref alive: read them unretained (a retain and a release per
+            // ref per call would be most of the cost of a wait loop over a thousand refs).
+            let unretained = UnsafeRawPointer(base).assumingMemoryBound(to: Unmanaged<ObjectRef<Value>>.self)
+            var seen = IdentitySet(capacity: buffer.count)
+            let store = Unmanaged.passUnretained(self.store)
+            for index in buffer.indices {
+                let outcome: ObjectStoreError? = unretained[index]._withUnsafeGuaranteedRef { ref in
+                    ref.entry.store === store.takeUnretainedValue() ? nil : .foreignObjectRef(id: ref.id, store: self.store.serial)
+                }
+                if let outcome { return outcome }
+                let address = unretained[index]._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0.entry).toOpaque() }
+                guard seen.insert(address: UInt(bitPattern: address)) else { return .duplicateObjectRef(buffer[index].id) }
+                if readyIndexes.count < numReturns, unretained[index]._withUnsafeGuaranteedRef({ $0.entry.isComplete }) {
+                    readyIndexes.append(index)
+                }
+            }
+            return nil
+        }
+        if let problem { throw problem }
+        try store.checkOpen()
+        _ = try ObjectStore.deadline(forTimeout: timeout)
+        guard readyIndexes.count >= numReturns else {
+            return try whileBlocked { try store.wait(refs, numReturns: numReturns, timeout: timeout) }
+        }
+        // Enough are complete: the ready ones move out of the array, the rest stay in it (in
+        // order, moved rather than copied when the caller handed its array over).
+        var notReady = refs
+        var ready: [ObjectRef<Value>] = []
+        ready.reserveCapacity(numReturns)
+        if numReturns <= 8 {
+            for index in readyIndexes.reversed() { ready.append(notReady.remove(at: index)) }
+            ready.reverse()
+        } else {
+            var kept: [ObjectRef<Value>] = []
+            kept.reserveCapacity(notReady.count - numReturns)
+            var next = 0
+            for (index, ref) in notReady.enumerated() {
+                if next < readyIndexes.count && readyIndexes[next] == index {
+                    ready.append(ref)
+                    next += 1
+                } else {
+                    kept.append(ref)
+                }
+            }
+            notReady = kept
+        }
+        return (ready, notReady)
     }
 
     /// `wait` suspending instead of blocking; a cancelled caller gets what is ready so far.
