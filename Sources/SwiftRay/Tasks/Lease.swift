@@ -1,12 +1,16 @@
 import Glibc
+import Synchronization
 
 /// A worker lease: the resources of one scheduling class granted by the scheduler on one node
 /// (domain), held while its ``LeaseRunner`` runs the class's queued tasks. The scheduler knows
 /// it by `id` (a task id of its own), exactly as it would know a single task.
 ///
-/// Immutable; thread-safe.
+/// Immutable but for the revoked flag (an atomic); thread-safe.
 final class Lease: Sendable {
     let id: TaskID
+    /// Set when the lease's placement group is removed: its resources are gone, so its runner
+    /// fails the tasks it would still run.
+    private let revoked = Atomic<Bool>(false)
     let queue: LeaseQueue
     /// Where it runs and what it holds (GPU ids, pinned PUs, bundle).
     let placement: TaskPlacement
@@ -21,6 +25,10 @@ final class Lease: Sendable {
     }
 
     var node: Int { placement.node }
+
+    var isRevoked: Bool { revoked.load(ordering: .acquiring) }
+
+    func revoke() { revoked.store(true, ordering: .releasing) }
 }
 
 /// The job that serves a lease on a worker of its node: it takes the lease queue's tasks a few

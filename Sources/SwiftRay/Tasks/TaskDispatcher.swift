@@ -24,14 +24,19 @@ final class TaskDispatcher: @unchecked Sendable {
         var closed = false
         /// Every shape made, weakly (shutdown fails their queued tasks).
         var shapes: [WeakShape] = []
+        /// The readiness refs of groups not created yet (fulfilled when they are).
+        var groupReadyRefs: [PlacementGroupID: ObjectRef<Bool>] = [:]
+        /// The readiness ref of every live group (lookup by name hands it out).
+        var groupRefs: [PlacementGroupID: ObjectRef<Bool>] = [:]
     }
 
     /// A shape held weakly. A plain value.
     struct WeakShape { weak var shape: TaskShape? }
 
     /// What to do once the lock is released.
-    private struct Actions {
+    struct Actions {
         var start: [Lease] = []
+        var created: [ObjectRef<Bool>] = []
         /// Requests that ended without a lease: the scheduler's reason, or nil for shutdown.
         var failed: [(LeaseQueue, SchedulingError?)] = []
         var resume: [ReadinessWaiter] = []
@@ -135,7 +140,7 @@ final class TaskDispatcher: @unchecked Sendable {
         return lease
     }
 
-    private func collect(_ update: SchedulingUpdate, into actions: inout Actions, state: inout State) {
+    func collect(_ update: SchedulingUpdate, into actions: inout Actions, state: inout State) {
         guard !update.isEmpty else { return }
         for placement in update.scheduled {
             guard let queue = state.pendingRequests.removeValue(forKey: placement.task) else { continue }
@@ -148,10 +153,14 @@ final class TaskDispatcher: @unchecked Sendable {
         for placement in update.resumed {
             if let waiter = state.resumeWaiters.removeValue(forKey: placement.task) { actions.resume.append(waiter) }
         }
+        for group in update.createdPlacementGroups {
+            if let ready = state.groupReadyRefs.removeValue(forKey: group) { actions.created.append(ready) }
+        }
     }
 
-    private func perform(_ actions: Actions) {
+    func perform(_ actions: Actions) {
         for waiter in actions.resume { waiter.fire() }
+        for ready in actions.created { try? ready.entry.store.fulfil(ready, with: true) }
         for (queue, error) in actions.failed {
             for task in queue.leaseRequestFailed() {
                 if let error {
@@ -202,6 +211,10 @@ final class TaskDispatcher: @unchecked Sendable {
     /// its refs with what it threw.
     @inline(__always)
     func run(_ task: TaskRecord, on lease: Lease) {
+        if lease.isRevoked, let group = lease.placement.bundle?.group {
+            task.finish(failing: TaskUnschedulable(taskName: task.name, reason: .placementGroupRemoved(group)))
+            return
+        }
         if task.cancelled.load(ordering: .acquiring) {
             task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
             return
@@ -231,6 +244,8 @@ final class TaskDispatcher: @unchecked Sendable {
     func shutdown() {
         let shapes: [TaskShape] = state.withLock { state in
             state.closed = true
+            state.groupReadyRefs = [:]
+            state.groupRefs = [:]
             let waiters = Array(state.resumeWaiters.values)
             state.resumeWaiters = [:]
             for waiter in waiters { waiter.fire() }

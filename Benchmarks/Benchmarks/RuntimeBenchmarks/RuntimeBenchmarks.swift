@@ -1,0 +1,113 @@
+import Benchmark
+import Foundation
+import SwiftRay
+
+// Runtime benchmarks (issue: tasks, ObjectRefs and the object store). The Ray-comparable lines
+// are `swiftray microbenchmark`; these add allocation counts per operation (regressions show as
+// malloc counts, which are not noisy), the memory of long task streams, and put/get of a large
+// array against memcpy in the same run.
+
+let nsPerOperation = BenchmarkMetric.custom("ns per operation", polarity: .prefersSmaller, useScalingFactor: false)
+let megabytesPerSecond = BenchmarkMetric.custom("MB/s", polarity: .prefersLarger, useScalingFactor: false)
+let liveObjects = BenchmarkMetric.custom("objects left", polarity: .prefersSmaller, useScalingFactor: false)
+
+@inline(__always)
+func now() -> Int {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return time.tv_sec * 1_000_000_000 + time.tv_nsec
+}
+
+func makeRuntime() -> RayRuntime {
+    do {
+        return try RayRuntime()
+    } catch {
+        fatalError("benchmark set-up: \(error)")
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let ray = makeRuntime()
+    let operations = 100_000
+
+    Benchmark(
+        "put of a small value (ref dropped)",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal, nsPerOperation], maxDuration: .seconds(3), maxIterations: 20)
+    ) { benchmark in
+        let start = now()
+        for index in 0..<operations { blackHole(try ray.put(index)) }
+        benchmark.measurement(nsPerOperation, (now() - start) / operations)
+    }
+
+    Benchmark(
+        "get of a ready value",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal, nsPerOperation], maxDuration: .seconds(3), maxIterations: 20)
+    ) { benchmark in
+        let ref = try ray.put(42)
+        let start = now()
+        for _ in 0..<operations { blackHole(try ray.get(ref)) }
+        benchmark.measurement(nsPerOperation, (now() - start) / operations)
+    }
+
+    Benchmark(
+        "tasks: 1000 submitted, run and got (per task)",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal, nsPerOperation], maxDuration: .seconds(3), maxIterations: 200)
+    ) { benchmark in
+        let smallValue = try ray.remote { "ok" }
+        let start = now()
+        blackHole(try ray.get(try (0..<1000).map { _ in try smallValue.remote() }))
+        benchmark.measurement(nsPerOperation, (now() - start) / 1000)
+    }
+
+    Benchmark(
+        "tasks: 10M in batches of 10k, dropped (peak RSS, objects left)",
+        configuration: .init(metrics: [.wallClock, .peakMemoryResident, liveObjects, nsPerOperation], maxDuration: .seconds(120), maxIterations: 1)
+    ) { benchmark in
+        let smallValue = try ray.remote { "ok" }
+        let start = now()
+        for _ in 0..<1000 {
+            let refs = try (0..<10_000).map { _ in try smallValue.remote() }
+            _ = try ray.wait(refs, numReturns: refs.count)
+        }
+        benchmark.measurement(nsPerOperation, (now() - start) / 10_000_000)
+        var left = ray.objectCount
+        for _ in 0..<1000 where left > 0 {
+            usleep(1000)
+            left = ray.objectCount
+        }
+        benchmark.measurement(liveObjects, left)
+    }
+
+    // Ray's `single client put gigabytes` moves 800 MB into plasma; here a put keeps the array's
+    // buffer (copy on write), so it is measured beside a memcpy of the same bytes.
+    let bytes = 800 * 1024 * 1024
+    Benchmark(
+        "put of an 800 MB array vs memcpy of it",
+        configuration: .init(metrics: [.wallClock, megabytesPerSecond], maxDuration: .seconds(10), maxIterations: 5)
+    ) { benchmark in
+        let array = [UInt8](repeating: 1, count: bytes)
+        let start = now()
+        let ref = try ray.put(array)
+        let elapsed = max(1, now() - start)
+        benchmark.measurement(megabytesPerSecond, Int(Double(bytes) * 1000 / Double(elapsed)))
+        let got = try ray.get(ref)
+        precondition(got.withUnsafeBufferPointer { $0.baseAddress } == array.withUnsafeBufferPointer { $0.baseAddress })
+    }
+    Benchmark(
+        "memcpy of 800 MB (reference for the put above)",
+        configuration: .init(metrics: [.wallClock, megabytesPerSecond], maxDuration: .seconds(10), maxIterations: 5)
+    ) { benchmark in
+        let source = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let target = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer {
+            source.deallocate()
+            target.deallocate()
+        }
+        memset(source, 1, bytes)
+        memset(target, 0, bytes)
+        let start = now()
+        memcpy(target, source, bytes)
+        let elapsed = max(1, now() - start)
+        benchmark.measurement(megabytesPerSecond, Int(Double(bytes) * 1000 / Double(elapsed)))
+    }
+}
