@@ -28,7 +28,7 @@ public struct Microbenchmark: Sendable {
 /// that times them on one runtime as Ray does (all lines on one `ray.init`). Thread-safe.
 public enum MicrobenchmarkSuite {
     /// Every line, in Ray's order.
-    public static var all: [Microbenchmark] { ObjectAndTaskBenchmarks.all }
+    public static var all: [Microbenchmark] { ObjectAndTaskBenchmarks.all + PlacementGroupBenchmarks.all }
 
     /// The lines whose name contains `pattern` (all when nil or empty), as Ray's `TESTS_TO_RUN`.
     public static func matching(_ pattern: String?) -> [Microbenchmark] {
@@ -36,10 +36,14 @@ public enum MicrobenchmarkSuite {
         return all.filter { $0.name.contains(pattern) }
     }
 
+    /// The runtime the suite runs on: the machine, plus Ray's `custom` resource of the
+    /// placement-group line.
+    public static var defaultOptions: RuntimeOptions { RuntimeOptions(resources: ["custom": 100]) }
+
     /// Times `benchmarks` with `plan` on a runtime made with `options`, reporting each result as
     /// it is measured.
     public static func run(
-        _ benchmarks: [Microbenchmark], plan: TimingPlan, options: RuntimeOptions = RuntimeOptions(),
+        _ benchmarks: [Microbenchmark], plan: TimingPlan, options: RuntimeOptions = defaultOptions,
         report: (MicrobenchmarkResult) -> Void
     ) throws -> [MicrobenchmarkResult] {
         let ray = try RayRuntime(options)

@@ -116,11 +116,11 @@ extension RayRuntime {
     private func whileBlocked<R>(_ body: () throws -> R) throws -> R {
         guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)) else { return try body() }
         frame.task.state.store(.runningInGet, ordering: .relaxed)
-        dispatcher.beginBlockedWait(on: frame.lease)
-        defer {
-            dispatcher.endBlockedWait(on: frame.lease)
-            frame.task.state.store(.running, ordering: .relaxed)
-        }
+        defer { frame.task.state.store(.running, ordering: .relaxed) }
+        // An actor's call holds no lease: the actor's resources stay with it while it waits.
+        guard let lease = frame.lease else { return try body() }
+        dispatcher.beginBlockedWait(on: lease)
+        defer { dispatcher.endBlockedWait(on: lease) }
         return try body()
     }
 

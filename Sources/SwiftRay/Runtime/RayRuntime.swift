@@ -21,6 +21,8 @@ public final class RayRuntime: Sendable {
     let store: ObjectStore
     let dispatcher: TaskDispatcher
     private let taskIDs = Atomic<UInt64>(1)
+    /// Live named actors.
+    let actorNames = Locked<[String: ActorCore]>([:])
     private let closed = Atomic<Bool>(false)
 
     /// Starts the runtime: loads the topology, builds each domain's node (resources), starts the

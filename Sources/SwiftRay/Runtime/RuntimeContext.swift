@@ -22,6 +22,10 @@ public struct RuntimeContext: Sendable, Hashable {
     public let placementGroup: PlacementGroupID?
     /// The bundle index it runs in, inside a placement group.
     public let bundleIndex: Int?
+    /// The actor whose call is running, if any (its id: the id of its creation).
+    public var actorID: TaskID? = nil
+    /// That actor's name (class and id).
+    public var actorName: String? = nil
 }
 
 extension RayRuntime {
@@ -32,10 +36,27 @@ extension RayRuntime {
                 taskID: nil, taskName: nil, attempt: 0, nodeID: executor.currentDomain, assignedResources: ResourceSet(),
                 gpuIDs: [], cpuIDs: [], placementGroup: nil, bundleIndex: nil)
         }
-        let placement = frame.lease.placement
+        if let actor = frame.actor {
+            let placement = actor.state.withLock { $0.placement }
+            let held = dispatcher.withScheduler { $0.assignedResources(of: actor.id) } ?? ResourceSet()
+            var context = RuntimeContext(
+                taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement?.node,
+                assignedResources: held, gpuIDs: placement?.gpuIDs ?? [], cpuIDs: placement?.cpuIDs ?? [],
+                placementGroup: placement?.bundle?.group, bundleIndex: placement?.bundle?.index)
+            context.actorID = actor.id
+            context.actorName = actor.displayName
+            return context
+        }
+        guard let lease = frame.lease else {
+            return RuntimeContext(
+                taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt,
+                nodeID: executor.currentDomain, assignedResources: ResourceSet(), gpuIDs: [], cpuIDs: [],
+                placementGroup: nil, bundleIndex: nil)
+        }
+        let placement = lease.placement
         return RuntimeContext(
             taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement.node,
-            assignedResources: frame.lease.assignedResources, gpuIDs: placement.gpuIDs, cpuIDs: placement.cpuIDs,
+            assignedResources: lease.assignedResources, gpuIDs: placement.gpuIDs, cpuIDs: placement.cpuIDs,
             placementGroup: placement.bundle?.group, bundleIndex: placement.bundle?.index)
     }
 }

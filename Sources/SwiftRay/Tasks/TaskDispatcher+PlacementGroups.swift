@@ -38,6 +38,9 @@ extension TaskDispatcher {
             }
             unreadied = state.groupReadyRefs.removeValue(forKey: id)
             state.groupRefs[id] = nil
+            for killed in removal.killedTasks {
+                if let actor = state.actors[killed] { actions.deadActors.append((actor, "its placement group \(id) was removed")) }
+            }
             for lease in removal.killedTasks.compactMap({ state.leases[$0] }) {
                 revoked.append(lease)
                 if let waiter = state.resumeWaiters.removeValue(forKey: lease.id) { actions.resume.append(waiter) }

@@ -24,6 +24,10 @@ final class TaskDispatcher: @unchecked Sendable {
         var closed = false
         /// Every shape made, weakly (shutdown fails their queued tasks).
         var shapes: [WeakShape] = []
+        /// Actors placed and alive (or restarting), by id.
+        var actors: [TaskID: ActorCore] = [:]
+        /// Actors waiting for the scheduler to place them.
+        var pendingActors: [TaskID: ActorCore] = [:]
         /// The readiness refs of groups not created yet (fulfilled when they are).
         var groupReadyRefs: [PlacementGroupID: ObjectRef<Bool>] = [:]
         /// The readiness ref of every live group (lookup by name hands it out).
@@ -37,6 +41,8 @@ final class TaskDispatcher: @unchecked Sendable {
     struct Actions {
         var start: [Lease] = []
         var created: [ObjectRef<Bool>] = []
+        var placedActors: [(ActorCore, TaskPlacement)] = []
+        var deadActors: [(ActorCore, String)] = []
         /// Requests that ended without a lease: the scheduler's reason, or nil for shutdown.
         var failed: [(LeaseQueue, SchedulingError?)] = []
         var resume: [ReadinessWaiter] = []
@@ -143,10 +149,19 @@ final class TaskDispatcher: @unchecked Sendable {
     func collect(_ update: SchedulingUpdate, into actions: inout Actions, state: inout State) {
         guard !update.isEmpty else { return }
         for placement in update.scheduled {
+            if let actor = state.pendingActors.removeValue(forKey: placement.task) {
+                state.actors[actor.id] = actor
+                actions.placedActors.append((actor, placement))
+                continue
+            }
             guard let queue = state.pendingRequests.removeValue(forKey: placement.task) else { continue }
             actions.start.append(Self.grant(placement, to: queue, in: &state))
         }
         for failure in update.failed {
+            if let actor = state.pendingActors.removeValue(forKey: failure.task) {
+                actions.deadActors.append((actor, "it cannot be placed: \(failure.error)"))
+                continue
+            }
             guard let queue = state.pendingRequests.removeValue(forKey: failure.task) else { continue }
             actions.failed.append((queue, failure.error))
         }
@@ -171,6 +186,8 @@ final class TaskDispatcher: @unchecked Sendable {
             }
         }
         for lease in actions.start { start(lease) }
+        for (actor, placement) in actions.placedActors { actor.placed(placement) }
+        for (actor, reason) in actions.deadActors { actor.die(reason: reason, restartable: false) }
     }
 
     private func start(_ lease: Lease) {
@@ -222,7 +239,7 @@ final class TaskDispatcher: @unchecked Sendable {
         task.attempt += 1
         task.state.store(.running, ordering: .relaxed)
         let frames = TaskFrames.current
-        frames.push(.init(task: task, lease: lease, runtime: runtimeID))
+        frames.push(.init(task: task, lease: lease, actor: nil, runtime: runtimeID))
         defer { frames.pop() }
         do {
             try task.runBody()
@@ -242,15 +259,17 @@ final class TaskDispatcher: @unchecked Sendable {
 
     /// Refuses new leases and fails every queued task with `shutDown`.
     func shutdown() {
-        let shapes: [TaskShape] = state.withLock { state in
+        let (shapes, actors): ([TaskShape], [ActorCore]) = state.withLock { state in
             state.closed = true
             state.groupReadyRefs = [:]
             state.groupRefs = [:]
             let waiters = Array(state.resumeWaiters.values)
             state.resumeWaiters = [:]
             for waiter in waiters { waiter.fire() }
-            return state.shapes.compactMap(\.shape)
+            let actors = Array(state.actors.values) + Array(state.pendingActors.values)
+            return (state.shapes.compactMap(\.shape), actors)
         }
+        for actor in actors { actor.die(reason: "the runtime is shut down", restartable: false) }
         for shape in shapes {
             for queue in shape.allQueues {
                 for task in queue.drain() { task.finish(failing: ObjectStoreError.shutDown) }

@@ -10,7 +10,10 @@ final class TaskFrames {
     /// One running task. A plain value.
     struct Frame {
         let task: TaskRecord
-        let lease: Lease
+        /// The lease it runs on (nil for an actor's call).
+        let lease: Lease?
+        /// The actor whose call it is, if any.
+        let actor: ActorCore?
         /// The runtime's identity (frames of another runtime are ignored).
         let runtime: ObjectIdentifier
     }

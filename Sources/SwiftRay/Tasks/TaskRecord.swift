@@ -67,7 +67,7 @@ class TaskRecord: @unchecked Sendable {
     func finish(failing error: any Error) {
         state.store(.failed, ordering: .releasing)
         switch error {
-        case is TaskCancelled, is TaskUnschedulable, is ObjectStoreError:
+        case is TaskCancelled, is TaskUnschedulable, is ObjectStoreError, is ActorError:
             failReturns(with: error)
         default:
             failReturns(with: RayTaskError.wrapping(error, task: name, id: id))

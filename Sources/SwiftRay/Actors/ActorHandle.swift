@@ -1,0 +1,93 @@
+/// A handle to an actor (Ray's `ActorHandle`): call its methods with `remote`, each call
+/// returning an ``ObjectRef`` at once. Handles are Sendable: pass them into tasks and other
+/// actors; calls through any copy reach the same instance. An unnamed actor ends when its last
+/// handle goes (after the calls already queued); a named one lives until killed.
+///
+/// ```swift
+/// final class Counter { var n = 0; func add(_ x: Int) -> Int { n += x; return n } }
+/// let counter = try ray.actor { Counter() }
+/// let ref = try counter.remote(Counter.add, 5)      // a method and its arguments
+/// let same = try counter.remote { $0.add(1) }       // or a closure over the instance
+/// ```
+///
+/// Arguments may be values or ObjectRefs of them, in any mix, as for remote functions.
+/// Immutable; thread-safe.
+public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringConvertible {
+    let reference: ActorReference
+
+    var core: ActorCore { reference.core }
+
+    /// The actor's id (the id of its creation).
+    public var id: TaskID { core.id }
+    /// Its name for errors and the state API: the class and id, or the name it was given.
+    public var name: String { core.displayName }
+
+    /// Whether it is dead (killed, ended, failed past its restarts).
+    public var isDead: Bool {
+        if case .dead = core.phase { return true }
+        return false
+    }
+
+    /// The domain (node) it was placed on, once placed.
+    public var nodeID: Int? { core.node }
+
+    public static func == (lhs: ActorHandle, rhs: ActorHandle) -> Bool { lhs.core === rhs.core }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(core)) }
+    public var description: String { "ActorHandle(\(name))" }
+
+    /// Calls `body` on the instance (Ray's `actor.method.remote()` for any code).
+    public func remote<Result: Sendable>(
+        _ body: @escaping @Sendable (State) throws -> Result
+    ) throws(RuntimeError) -> ObjectRef<Result> {
+        try submit(arguments: []) { try body($0) }
+    }
+
+    /// Submits one call; `invoke` runs on the instance once the arguments are ready.
+    @inline(__always)
+    func submit<Result: Sendable>(
+        arguments: [ObjectEntry], _ invoke: @escaping @Sendable (State) throws -> Result
+    ) throws(RuntimeError) -> ObjectRef<Result> {
+        let core = self.core
+        let runtime = core.runtime
+        let output: ObjectRef<Result>
+        do {
+            output = try runtime.store.makePending(of: Result.self)
+        } catch {
+            throw .shutDown
+        }
+        let call = SingleReturnTask(
+            id: runtime.nextTaskID(), name: core.displayName, shape: core.callShape, arguments: arguments,
+            output: output.copy()
+        ) { [core] () throws -> Result in
+            guard let instance = core.instance else {
+                throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
+            }
+            return try invoke(unsafeDowncast(instance, to: State.self))
+        }
+        output.entry.producer = call
+        do {
+            try core.enqueue(call)
+        } catch {
+            call.finish(failing: error)
+        }
+        return output
+    }
+}
+
+/// What every copy of an ``ActorHandle`` shares: the actor, and the end of an unnamed actor when
+/// the last handle goes. Immutable; thread-safe.
+final class ActorReference: Sendable {
+    let core: ActorCore
+
+    init(core: ActorCore) { self.core = core }
+
+    deinit {
+        if core.options.name == nil { core.endWhenIdle(reason: "all its handles went out of scope") }
+    }
+}
+
+/// Carries a value that is not `Sendable` by type but is safe to hand over: an unapplied method
+/// reference (`Counter.add`) captures nothing. A plain value.
+struct MethodReference<Function>: @unchecked Sendable {
+    let function: Function
+}

@@ -1,0 +1,130 @@
+/// The options of an actor, as Ray's `@ray.remote` on a class and `.options(...)` take them,
+/// plus pinning. A plain value; thread-safe.
+///
+/// Resources follow Ray: with no resource given, an actor needs 1 CPU free to be placed and holds
+/// nothing while it lives (so such actors do not use up CPUs); with any resource given, it holds
+/// exactly those (CPU 0 unless given) for its whole life.
+public struct ActorOptions: Sendable {
+    /// CPUs held for the actor's life; nil: 1 to place it, none held (Ray's default).
+    public var numCPUs: Double?
+    /// GPUs held for its life.
+    public var numGPUs: Double
+    /// Bytes of `memory` held.
+    public var memory: Double
+    /// Custom resources held.
+    public var resources: [String: Double]
+    /// Where it is placed; nil: DEFAULT (zero-resource actors go to a random domain, so they spread).
+    public var schedulingStrategy: SchedulingStrategy?
+    /// The name it can be looked up by (``RayRuntime/actor(named:)``); a named actor lives until
+    /// killed, not until its handles go.
+    public var name: String?
+    /// With a name: return the live actor of that name instead of failing (Ray's `get_if_exists`).
+    public var getIfExists: Bool
+    /// Calls that may run at once (Ray's `max_concurrency`); 1: one at a time, in order.
+    public var maxConcurrency: Int
+    /// How many times the actor is rebuilt by its factory after a fatal error (-1: no limit).
+    public var maxRestarts: Int
+    /// How many times a call in flight when the actor failed is sent again (-1: no limit).
+    public var maxTaskRetries: Int
+    /// Calls queued at most before a call throws ``ActorError/tooManyPendingCalls(actor:limit:)``
+    /// (-1: no limit).
+    public var maxPendingCalls: Int
+
+    /// Options with Ray's defaults unless given.
+    public init(
+        numCPUs: Double? = nil, numGPUs: Double = 0, memory: Double = 0, resources: [String: Double] = [:],
+        schedulingStrategy: SchedulingStrategy? = nil, name: String? = nil, getIfExists: Bool = false,
+        maxConcurrency: Int = 1, maxRestarts: Int = 0, maxTaskRetries: Int = 0, maxPendingCalls: Int = -1
+    ) {
+        self.numCPUs = numCPUs
+        self.numGPUs = numGPUs
+        self.memory = memory
+        self.resources = resources
+        self.schedulingStrategy = schedulingStrategy
+        self.name = name
+        self.getIfExists = getIfExists
+        self.maxConcurrency = maxConcurrency
+        self.maxRestarts = maxRestarts
+        self.maxTaskRetries = maxTaskRetries
+        self.maxPendingCalls = maxPendingCalls
+    }
+
+    /// Options that pin the actor to domain `domain`: hard node affinity (Ray users ask for this
+    /// and get it only by `numactl` around the whole worker); its state is allocated there and
+    /// every call runs on that domain's CPUs.
+    public static func pinned(toDomain domain: Int, _ options: ActorOptions = ActorOptions()) -> ActorOptions {
+        var pinned = options
+        pinned.schedulingStrategy = .nodeAffinity(NodeAffinitySchedulingStrategy(nodeID: domain, soft: false))
+        return pinned
+    }
+
+    /// Whether any resource was given (then the actor holds them for life).
+    var givesResources: Bool { numCPUs != nil || numGPUs != 0 || memory != 0 || !resources.isEmpty }
+
+    /// What it holds and what it needs to be placed.
+    func resourceSets() throws(RuntimeError) -> (held: ResourceSet, placement: ResourceSet) {
+        do {
+            if givesResources {
+                let held = try ResourceSet(cpus: numCPUs ?? 0, gpus: numGPUs, memory: memory, resources: resources)
+                return (held, held)
+            }
+            return (ResourceSet(), try ResourceSet(cpus: 1))
+        } catch {
+            throw .invalidResource(error)
+        }
+    }
+
+    func validate() throws(RuntimeError) {
+        _ = try resourceSets()
+        guard maxConcurrency >= 1 else {
+            throw .invalidOption(name: "maxConcurrency", value: "\(maxConcurrency)", reason: "must be >= 1")
+        }
+        guard maxRestarts >= -1 else {
+            throw .invalidOption(name: "maxRestarts", value: "\(maxRestarts)", reason: "must be -1 (no limit) or >= 0")
+        }
+        guard maxTaskRetries >= -1 else {
+            throw .invalidOption(name: "maxTaskRetries", value: "\(maxTaskRetries)", reason: "must be -1 (no limit) or >= 0")
+        }
+        guard maxPendingCalls == -1 || maxPendingCalls >= 1 else {
+            throw .invalidOption(name: "maxPendingCalls", value: "\(maxPendingCalls)", reason: "must be -1 (no limit) or >= 1")
+        }
+        if let name, name.isEmpty {
+            throw .invalidOption(name: "name", value: "\"\"", reason: "must not be empty")
+        }
+    }
+}
+
+/// Why an actor call or lookup failed. Each case names the actor. A plain value; thread-safe.
+public enum ActorError: Error, Sendable, CustomStringConvertible {
+    /// The actor is dead (Ray's `ActorDiedError`): killed, ended itself, failed past its
+    /// restarts, its placement group was removed, or it could not be placed.
+    case actorDied(actor: String, reason: String)
+    /// No live actor has this name.
+    case unknownName(String)
+    /// A live actor already has this name.
+    case duplicateName(String)
+    /// `maxPendingCalls` calls are queued already (Ray's `PendingCallsLimitExceeded`).
+    case tooManyPendingCalls(actor: String, limit: Int)
+
+    public var description: String {
+        switch self {
+        case let .actorDied(actor, reason): "ActorDied: actor \(actor) is dead: \(reason)"
+        case let .unknownName(name): "no live actor is named '\(name)'"
+        case let .duplicateName(name): "an actor named '\(name)' already exists"
+        case let .tooManyPendingCalls(actor, limit): "actor \(actor) has \(limit) pending calls already (maxPendingCalls)"
+        }
+    }
+}
+
+/// Thrown by an actor's method (or its factory) to say the actor is broken: it dies, and is
+/// rebuilt by its factory when `maxRestarts` allows (Ray: the actor's process exiting). The
+/// call that threw is sent again to the new instance when `maxTaskRetries` allows, else it fails
+/// with ``ActorError/actorDied(actor:reason:)``. A plain value; thread-safe.
+public struct ActorFatalError: Error, Sendable, CustomStringConvertible {
+    /// Why, as the actor says it.
+    public let reason: String
+
+    public init(_ reason: String) { self.reason = reason }
+
+    public var description: String { "ActorFatalError: \(reason)" }
+}
