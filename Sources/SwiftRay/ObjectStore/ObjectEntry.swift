@@ -52,9 +52,9 @@ class ObjectEntry: @unchecked Sendable {
     @inline(__always)
     var isComplete: Bool { state.load(ordering: .acquiring) != .pending }
 
-    /// Moves the value out (the store lets it go after unlocking, so a payload's deinit never
-    /// runs under the store's lock). Overridden by ``TypedObjectEntry``.
-    func takeValue() -> Any? { nil }
+    /// Lets the value go: called by the store once the entry is freed, after unlocking, so that a
+    /// payload's deinit never runs under the store's lock. Overridden by ``TypedObjectEntry``.
+    func dropValue() {}
 
     /// The value, type-erased, when ready.
     var anyValue: Any? { nil }
@@ -62,8 +62,9 @@ class ObjectEntry: @unchecked Sendable {
 
 /// An ``ObjectEntry`` that holds a value of type `Value`. Thread safety as for the base class.
 final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable {
-    /// Written once before the entry becomes ready; cleared when the object is freed.
-    var value: Value?
+    /// Written once before the entry becomes ready; cleared when the object is freed. Accesses
+    /// are ordered by `state` and the shard lock, so the exclusivity checks are left out.
+    @exclusivity(unchecked) var value: Value?
 
     init(id: ObjectID, store: ObjectStore, value: Value?, size: Int, references: Int, domain: Int) {
         self.value = value
@@ -71,10 +72,8 @@ final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable 
         self.size = size
     }
 
-    override func takeValue() -> Any? {
-        let taken = value
+    override func dropValue() {
         value = nil
-        return taken
     }
 
     override var anyValue: Any? { isComplete ? value : nil }

@@ -20,7 +20,12 @@ public final class ObjectRef<Value: Sendable>: Sendable, Hashable, CustomStringC
         return ObjectRef(adopting: entry)
     }
 
-    deinit { entry.store.release(entry) }
+    deinit {
+        // Borrowed, not retained: the ref holds the entry and the entry holds the store.
+        Unmanaged.passUnretained(entry)._withUnsafeGuaranteedRef { entry in
+            Unmanaged.passUnretained(entry.store)._withUnsafeGuaranteedRef { $0.release(typed: entry) }
+        }
+    }
 
     /// The object's id.
     public var id: ObjectID { entry.id }

@@ -42,13 +42,33 @@ private func estimatedCollectionSize<C: Collection>(_ collection: C) -> Int {
     return total
 }
 
-/// The bytes the store charges for `value`: its declared size, else its inline size.
-@inline(__always)
-func objectSize<Value>(of value: Value) throws(ObjectStoreError) -> Int {
-    if let sized = value as? any ObjectSizeEstimating {
-        let size = sized.estimatedObjectSize
-        if size < 0 { throw .invalidObjectSize(size) }
-        return size
+/// A value whose bytes lie in one block of memory that a copy of the value shares (copy on
+/// write): the store asks the kernel which domain's memory holds a large one. Internal; the
+/// conformances below are the only ones. Thread safety: that of the value.
+protocol ContiguousObjectBytes {
+    /// The address of the value's first byte, borrowed for the call, without copying the bytes;
+    /// nil when the value has no shared block of its own (empty, or elements that are not
+    /// trivial, whose bytes live elsewhere).
+    func withObjectBaseAddress<R>(_ body: (UnsafeRawPointer?) throws -> R) rethrows -> R
+}
+
+extension Array: ContiguousObjectBytes {
+    func withObjectBaseAddress<R>(_ body: (UnsafeRawPointer?) throws -> R) rethrows -> R {
+        guard _isPOD(Element.self), !isEmpty else { return try body(nil) }
+        return try withUnsafeBytes { try body($0.baseAddress) }
     }
-    return MemoryLayout<Value>.size
+}
+
+extension ContiguousArray: ContiguousObjectBytes {
+    func withObjectBaseAddress<R>(_ body: (UnsafeRawPointer?) throws -> R) rethrows -> R {
+        guard _isPOD(Element.self), !isEmpty else { return try body(nil) }
+        return try withUnsafeBytes { try body($0.baseAddress) }
+    }
+}
+
+extension Data: ContiguousObjectBytes {
+    func withObjectBaseAddress<R>(_ body: (UnsafeRawPointer?) throws -> R) rethrows -> R {
+        guard !isEmpty else { return try body(nil) }
+        return try withUnsafeBytes { try body($0.baseAddress) }
+    }
 }

@@ -10,23 +10,38 @@ import Synchronization
 /// that holds each value.
 ///
 /// Hot paths: a get of a ready value reads the entry the ref points to (an acquiring load and a
-/// retain of the value: the table is not touched); a put allocates the entry and the ref and
-/// puts the entry in a free slot of the calling thread's shard of the ``ObjectTable``.
+/// retain of the value: the table is not touched); a put looks its type up in the
+/// ``ObjectTypeFactsCache`` (dynamic casts once per type), allocates the entry and the ref and
+/// puts the entry in a free slot of the calling thread's shard of the ``ObjectTable``, paying
+/// its bytes from that shard's credit under the same lock (see ``ObjectTable``).
+///
+/// Large values (``Configuration/largeObjectThreshold``) of contiguous types (arrays of trivial
+/// elements, `Data`) record the domain whose memory holds their first page, as the kernel says,
+/// rather than the caller's.
 ///
 /// Thread-safe: every method may be called from any thread, workers included; a get from a
 /// worker of `executor` runs other jobs while it waits instead of blocking the thread.
 final class ObjectStore: @unchecked Sendable {
-    /// How big the store is and how long a put waits for room. A plain value; thread-safe.
+    /// How big the store is, how long a put waits for room and from what size a value records
+    /// the domain that holds its bytes. A plain value; thread-safe.
     struct Configuration: Sendable {
         /// Capacity in bytes; nil: 30% of the topology's memory (of the machine's when the
         /// topology reports none).
         var capacityBytes: Int?
         /// How long a put that does not fit waits for frees before it throws, in seconds.
         var fullGracePeriod: Double = 1.0
+        /// Values of at least this many bytes (their charged size) that are contiguous arrays of
+        /// trivial elements or `Data` and are put without an explicit domain record the domain
+        /// whose memory holds their first page instead of the caller's. `Int.max`: never.
+        var largeObjectThreshold: Int = 1 << 20
+        /// Which domain's memory holds the page at an address; nil: ask the kernel through the
+        /// topology (`Topology.domainID(ofPageAt:)`; virtual topologies answer nil). For tests.
+        var pageDomain: (@Sendable (UnsafeRawPointer) -> Int?)?
 
-        init(capacityBytes: Int? = nil, fullGracePeriod: Double = 1.0) {
+        init(capacityBytes: Int? = nil, fullGracePeriod: Double = 1.0, largeObjectThreshold: Int = 1 << 20) {
             self.capacityBytes = capacityBytes
             self.fullGracePeriod = fullGracePeriod
+            self.largeObjectThreshold = largeObjectThreshold
         }
     }
 
@@ -34,6 +49,12 @@ final class ObjectStore: @unchecked Sendable {
     let capacityBytes: Int
     /// Seconds a put waits for room before it throws ``ObjectStoreFull``.
     let fullGracePeriod: Double
+    /// Values of at least this many bytes may record the domain that holds their bytes.
+    let largeObjectThreshold: Int
+    /// Bytes a shard's credit is refilled with beyond the put that needs it (0 for small
+    /// capacities: every byte then goes through `used`).
+    let creditBatch: Int
+    private let pageDomain: (@Sendable (UnsafeRawPointer) -> Int?)?
     let topology: Topology
     /// The executor whose workers help instead of blocking while they wait.
     let executor: WorkStealingExecutor?
@@ -41,10 +62,12 @@ final class ObjectStore: @unchecked Sendable {
     let serial: UInt32
 
     let table = ObjectTable()
-    private let used = Atomic<Int>(0)
+    let typeFacts = ObjectTypeFactsCache()
+    /// Bytes taken from the capacity: charged to live objects, or held as shard credit.
+    let used = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
-    private let spaceWaiterCount = Atomic<Int>(0)
-    private let spaceWaiters = Locked<[ReadinessWaiter]>([])
+    let spaceWaiterCount = Atomic<Int>(0)
+    let spaceWaiters = Locked<[ReadinessWaiter]>([])
     private static let serials = Atomic<UInt32>(1)
 
     init(
@@ -58,6 +81,9 @@ final class ObjectStore: @unchecked Sendable {
         guard !grace.isNaN, grace >= 0 else { throw .invalidGracePeriod(grace) }
         capacityBytes = capacity
         fullGracePeriod = grace
+        largeObjectThreshold = configuration.largeObjectThreshold
+        creditBatch = min(1 << 20, capacity >> 10)
+        pageDomain = configuration.pageDomain
         self.topology = topology
         self.executor = executor
         serial = Self.serials.add(1, ordering: .relaxed).oldValue
@@ -72,8 +98,9 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Live objects (pending, ready or failed) in the table.
     var count: Int { table.count }
-    /// Bytes charged for live values.
-    var usedBytes: Int { used.load(ordering: .sequentiallyConsistent) }
+    /// Bytes charged for live values (exact once puts and frees have returned; shard credit is
+    /// not counted).
+    var usedBytes: Int { table.chargedBytes }
     /// Whether `shutdown()` ran.
     var isShutDown: Bool { closed.load(ordering: .acquiring) }
 
@@ -91,22 +118,21 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Stores `value` and returns a ready ref at once. The value is charged its size; when it
     /// does not fit the put waits `fullGracePeriod` for room, then throws ``ObjectStoreFull``.
-    /// `domain`: the domain holding the value; nil: the calling worker's domain (0 off workers).
+    /// `domain`: the domain holding the value; nil: the calling worker's domain (0 off workers),
+    /// or for a large contiguous value the domain whose memory holds its first page.
     func put<Value: Sendable>(_ value: Value, onDomain domain: Int? = nil) throws -> ObjectRef<Value> {
         try checkOpen()
-        let size = try objectSize(of: value)
-        let home = try resolveDomain(domain)
-        try reserve(size)
-        let entry: ObjectEntry
-        do {
-            entry = try table.insert(store: serial) { id in
+        let facts = typeFacts.facts(of: Value.self)
+        let size = try facts.size(of: value)
+        let home = try resolveDomain(domain, of: value, size: size, facts: facts)
+        var prepaid = 0
+        while true {
+            let entry = try table.insert(store: serial, size: size, prepaid: prepaid) { id in
                 TypedObjectEntry(id: id, store: self, value: value, size: size, references: 1, domain: home)
             }
-        } catch {
-            unreserve(size)
-            throw error
+            if let entry { return ObjectRef(adopting: unsafeDowncast(entry, to: TypedObjectEntry<Value>.self)) }
+            prepaid = try reserve(size)  // the shard's credit was short; the next insert succeeds
         }
-        return ObjectRef(adopting: unsafeDowncast(entry, to: TypedObjectEntry<Value>.self))
     }
 
     // MARK: Producer side (tasks)
@@ -128,30 +154,55 @@ final class ObjectStore: @unchecked Sendable {
         try checkOwned(ref.entry)
         let entry = ref.entry
         if entry.isComplete { throw ObjectStoreError.alreadyCompleted(entry.id) }
-        let size = try objectSize(of: value)
-        let home = try resolveDomain(domain)
-        do {
-            try reserve(size)
-        } catch {
-            try? fail(ref, with: error)
-            throw error
+        let facts = typeFacts.facts(of: Value.self)
+        let size = try facts.size(of: value)
+        let home = try resolveDomain(domain, of: value, size: size, facts: facts)
+        var prepaid = 0
+        while true {
+            switch complete(entry, with: value, size: size, domain: home, prepaid: prepaid) {
+            case .completed(let waiters):
+                for waiter in waiters { waiter.objectCompleted() }
+                return
+            case .alreadyCompleted:
+                if prepaid > 0 { unreserve(prepaid) }
+                throw ObjectStoreError.alreadyCompleted(entry.id)
+            case .creditShort:
+                do {
+                    prepaid = try reserve(size)  // the next try pays with these bytes
+                } catch {
+                    try? fail(ref, with: error)
+                    throw error
+                }
+            }
         }
-        let outcome: (waiters: [ReadinessWaiter], accepted: Bool) = table.withShard(of: entry.id) { _ in
-            guard entry.state.load(ordering: .relaxed) == .pending, !entry.freed else { return ([], false) }
+    }
+
+    /// What ``complete(_:with:size:domain:prepaid:)`` did. A plain value; thread-safe.
+    private enum Fulfilment {
+        /// The object is ready; these waiters are to be told.
+        case completed([ReadinessWaiter])
+        /// It was ready, failed or freed already: nothing changed.
+        case alreadyCompleted
+        /// Its shard's credit could not pay `size` and nothing was prepaid: nothing changed.
+        case creditShort
+    }
+
+    /// Makes `entry` ready with `value` if it is pending, charging `size` bytes to its shard.
+    private func complete<Value>(
+        _ entry: TypedObjectEntry<Value>, with value: Value, size: Int, domain: Int, prepaid: Int
+    ) -> Fulfilment {
+        table.withShard(of: entry.id) { shard in
+            guard entry.state.load(ordering: .relaxed) == .pending, !entry.freed else { return .alreadyCompleted }
+            guard shard.pay(size, prepaid: prepaid) else { return .creditShort }
             entry.value = value
             entry.size = size
-            entry.domain = home
+            entry.domain = domain
             entry.state.store(.ready, ordering: .releasing)
             entry.producer = nil
             let waiters = entry.waiters
             entry.waiters = []
-            return (waiters, true)
+            return .completed(waiters)
         }
-        guard outcome.accepted else {
-            unreserve(size)
-            throw ObjectStoreError.alreadyCompleted(entry.id)
-        }
-        for waiter in outcome.waiters { waiter.objectCompleted() }
     }
 
     /// Makes the pending object failed: every get of it throws `error`. Wakes its waiters.
@@ -210,68 +261,27 @@ final class ObjectStore: @unchecked Sendable {
     /// Drops one reference; the last one frees the value and its bytes.
     @inline(__always)
     func release(_ entry: ObjectEntry) {
-        if entry.references.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { free(entry) }
-    }
-
-    private func free(_ entry: ObjectEntry) {
-        var size = 0
-        var value: Any? = nil
-        table.remove(entry) {
-            entry.freed = true
-            size = entry.size
-            entry.size = 0
-            value = entry.takeValue()
+        if entry.references.subtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry) {
+            entry.dropValue()  // the payload goes here, outside the lock
         }
-        value = nil  // the payload goes here, outside the lock
-        _ = value
-        if size > 0 { unreserve(size) }
     }
 
-    // MARK: Capacity
-
+    /// `release` for a typed entry (a ref's deinit): lets the value go without a virtual call.
     @inline(__always)
-    private func tryReserve(_ size: Int) -> Bool {
-        var current = used.load(ordering: .sequentiallyConsistent)
-        while current &+ size <= capacityBytes {
-            let (exchanged, original) = used.compareExchange(
-                expected: current, desired: current &+ size, ordering: .sequentiallyConsistent)
-            if exchanged { return true }
-            current = original
+    func release<Value>(typed entry: TypedObjectEntry<Value>) {
+        if entry.references.subtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry),
+            !_isPOD(Value.self)  // a trivial value has no deinit: it may as well go with the entry
+        {
+            entry.value = nil  // the payload goes here, outside the lock
         }
-        return false
     }
 
-    private func reserve(_ size: Int) throws {
-        if size > capacityBytes { throw ObjectStoreError.objectLargerThanStore(size: size, capacity: capacityBytes) }
-        if tryReserve(size) { return }
-        let deadline = MonotonicClock.nanoseconds &+ Int(fullGracePeriod * 1e9)
-        while true {
-            let waiter = ReadinessWaiter.forCurrentThread(needed: 1, executor: executor)
-            spaceWaiters.withLock { $0.append(waiter) }
-            spaceWaiterCount.add(1, ordering: .sequentiallyConsistent)
-            defer {
-                spaceWaiterCount.subtract(1, ordering: .sequentiallyConsistent)
-                spaceWaiters.withLock { list in list.removeAll { $0 === waiter } }
-            }
-            if tryReserve(size) { return }
-            if MonotonicClock.nanoseconds >= deadline { break }
-            try checkOpen()
-            waiter.block(until: deadline, executor: executor)
-            waiter.fire()
-            if tryReserve(size) { return }
-            try checkOpen()
-            if MonotonicClock.nanoseconds >= deadline { break }
-        }
-        throw ObjectStoreFull(
-            requestedBytes: size, usedBytes: usedBytes, capacityBytes: capacityBytes, gracePeriod: fullGracePeriod)
-    }
-
-    private func unreserve(_ size: Int) {
-        used.subtract(size, ordering: .sequentiallyConsistent)
-        if spaceWaiterCount.load(ordering: .sequentiallyConsistent) > 0 {
-            let waiters = spaceWaiters.withLock { $0 }
-            for waiter in waiters { waiter.fire() }
-        }
+    /// Takes the entry out of the table and gives its bytes back; whether it was there (then the
+    /// caller drops the value).
+    private func free(_ entry: ObjectEntry) -> Bool {
+        guard let excess = table.remove(entry, keep: creditBatch) else { return false }
+        returnBytes(excess)
+        return true
     }
 
     // MARK: Shutdown
@@ -301,6 +311,19 @@ final class ObjectStore: @unchecked Sendable {
         try checkOpen()
     }
 
+    /// The domain a value of `size` bytes put with `domain` is recorded on: `domain` itself
+    /// (checked), else for a large contiguous value the one whose memory holds its first page,
+    /// else the calling worker's (0 off workers).
+    @inline(__always)
+    private func resolveDomain<Value>(
+        _ domain: Int?, of value: Value, size: Int, facts: ObjectTypeFacts
+    ) throws(ObjectStoreError) -> Int {
+        if domain == nil, size >= largeObjectThreshold, let located = domainHolding(value, facts: facts) {
+            return located
+        }
+        return try resolveDomain(domain)
+    }
+
     @inline(__always)
     private func resolveDomain(_ domain: Int?) throws(ObjectStoreError) -> Int {
         if let domain {
@@ -311,6 +334,20 @@ final class ObjectStore: @unchecked Sendable {
         }
         if let executor, let current = executor.currentDomain { return current }
         return 0
+    }
+
+    /// The domain whose memory holds the first page of `value`'s bytes, when its type is
+    /// contiguous and the kernel (or the configured `pageDomain`) knows; nil otherwise.
+    @inline(never)
+    private func domainHolding<Value>(_ value: Value, facts: ObjectTypeFacts) -> Int? {
+        let located: Int? = facts.withBaseAddress(of: value) { base in
+            guard let base else { return nil }
+            if let pageDomain { return pageDomain(base) }
+            if topology.isVirtual { return nil }  // its domains are not the machine's nodes
+            return (try? topology.domainID(ofPageAt: base)) ?? nil
+        }
+        guard let located, topology.domains.indices.contains(located) else { return nil }
+        return located
     }
 
     // MARK: Waiter registration

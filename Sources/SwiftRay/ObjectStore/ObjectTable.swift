@@ -1,90 +1,260 @@
 import Glibc
 
-/// The live entries of one ``ObjectStore``: 64 shards, each a slot array with a free list and a
-/// counter under its own lock. A thread inserts into the shard its thread id picks, so threads
-/// that put at once rarely share a lock, and a freed slot is reused first (its cache lines are
-/// warm): no hashing and no global lock on the put path. Lookups by id go straight to the slot
-/// the id names. Each shard's lock also guards its entries' waiter lists and completions.
+/// The live entries of one ``ObjectStore``: 64 shards, each a slot array with a free list, a
+/// counter, its bytes and a byte credit under its own lock. A thread inserts into the shard its
+/// thread id picks, so threads that put at once rarely share a lock, and a freed slot is reused
+/// first (its cache lines are warm): no hashing and no global lock on the put path. Lookups by
+/// id go straight to the slot the id names. Each shard's lock also guards its entries' waiter
+/// lists and completions.
+///
+/// Capacity: each shard keeps a *credit*, bytes already taken from the store's capacity but not
+/// charged to any object, so that most puts and frees settle their bytes under the shard lock
+/// they take anyway instead of on one atomic that every thread shares. The store refills a
+/// shard's credit in batches, gets back what a shard holds over twice a batch, and takes all
+/// credit back before it reports the store full (``reclaimCredit()``), so capacity stays exact.
+///
+/// The shards lie in one block, a cache-line pair each (no false sharing), with pthread mutexes
+/// (ThreadSanitizer sees them) and their state reached through pointers (no exclusivity checks).
 ///
 /// Thread-safe.
 final class ObjectTable: @unchecked Sendable {
-    /// One shard's slots. Guarded by the shard's lock. Not thread-safe by itself.
+    /// One shard's slots, bytes and credit. Guarded by the shard's lock. Not thread-safe by itself.
+    ///
+    /// A slot is one word: a retained entry's address, or (low bit set) a free slot holding the
+    /// next free one's index, so the free list costs no memory and no reference counting.
     struct Shard {
-        var slots: ContiguousArray<ObjectEntry?> = []
-        var free: [UInt32] = []
+        private(set) var slots: UnsafeMutablePointer<UInt>? = nil
+        private(set) var slotCount = 0
+        private var slotCapacity = 0
+        private var freeHead = UInt32.max
         var sequence: UInt64 = 0
         var live = 0
+        /// Bytes charged to this shard's live objects.
+        var charged = 0
+        /// Bytes taken from the store's capacity and not charged to any object yet.
+        var credit = 0
+
+        /// The live entry in `slot`, borrowed (valid while the lock is held), or nil.
+        @inline(__always)
+        func entry(at slot: Int) -> ObjectEntry? {
+            guard slot < slotCount, let slots else { return nil }
+            let word = slots[slot]
+            guard word & 1 == 0, let pointer = UnsafeRawPointer(bitPattern: word) else { return nil }
+            return Unmanaged<ObjectEntry>.fromOpaque(pointer).takeUnretainedValue()
+        }
+
+        /// A free slot's index (a new slot when none is free), or nil when the shard is full.
+        @inline(__always)
+        mutating func takeSlot() -> UInt32? {
+            if freeHead != .max, let slots {
+                let slot = freeHead
+                freeHead = UInt32(truncatingIfNeeded: slots[Int(slot)] >> 1)
+                return slot
+            }
+            guard slotCount < Int(UInt32.max) else { return nil }
+            if slotCount == slotCapacity { grow() }
+            slotCount += 1
+            return UInt32(slotCount - 1)
+        }
+
+        @inline(never)
+        private mutating func grow() {
+            let capacity = max(64, slotCapacity * 2)
+            let grown = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
+            if let slots {
+                grown.moveInitialize(from: slots, count: slotCount)
+                slots.deallocate()
+            }
+            slots = grown
+            slotCapacity = capacity
+        }
+
+        /// Puts `entry` (retained by the shard) in the slot `takeSlot` gave.
+        @inline(__always)
+        mutating func fill(_ slot: UInt32, with entry: ObjectEntry) {
+            slots![Int(slot)] = UInt(bitPattern: Unmanaged.passRetained(entry).toOpaque())
+        }
+
+        /// Empties `slot` (its entry's retain is the caller's to release) and frees it.
+        @inline(__always)
+        mutating func clear(_ slot: UInt32) {
+            slots![Int(slot)] = UInt(freeHead) << 1 | 1
+            freeHead = slot
+        }
+
+        /// Releases every entry left and the slot memory (the table goes away).
+        mutating func deallocate() {
+            for slot in 0..<slotCount { if let entry = entry(at: slot) { Unmanaged.passUnretained(entry).release() } }
+            slots?.deallocate()
+            slots = nil
+            slotCount = 0
+        }
+
+        /// Every live entry.
+        var entries: [ObjectEntry] { (0..<slotCount).compactMap { entry(at: $0) } }
+
+        /// Charges `size` bytes to the shard: `prepaid` bytes the caller took from the capacity
+        /// pay first (the rest goes to the credit), else the credit pays. False, changing
+        /// nothing, when the credit is short.
+        @inline(__always)
+        mutating func pay(_ size: Int, prepaid: Int) -> Bool {
+            if prepaid >= size {
+                credit &+= prepaid &- size
+            } else if credit >= size {
+                credit &-= size
+            } else {
+                return false
+            }
+            charged &+= size
+            return true
+        }
     }
 
     static let shardCount = 64
-    private let shards = UnretainedList((0..<ObjectTable.shardCount).map { _ in Locked(Shard()) })
+    /// Bytes from one shard to the next: the mutex in the first 64, the state after it.
+    private static let shardStride = 128
+    private static let stateOffset = 64
+    private let memory: UnsafeMutableRawPointer
+
+    init() {
+        precondition(MemoryLayout<pthread_mutex_t>.size <= Self.stateOffset)
+        precondition(MemoryLayout<Shard>.size <= Self.shardStride - Self.stateOffset)
+        memory = .allocate(byteCount: Self.shardCount * Self.shardStride, alignment: 128)
+        for index in 0..<Self.shardCount {
+            let mutex = self.mutex(index)
+            mutex.initialize(to: pthread_mutex_t())
+            pthread_mutex_init(mutex, nil)
+            state(index).initialize(to: Shard())
+        }
+    }
+
+    deinit {
+        for index in 0..<Self.shardCount {
+            state(index).pointee.deallocate()
+            state(index).deinitialize(count: 1)
+            pthread_mutex_destroy(mutex(index))
+            mutex(index).deinitialize(count: 1)
+        }
+        memory.deallocate()
+    }
+
+    @inline(__always)
+    private func mutex(_ index: Int) -> UnsafeMutablePointer<pthread_mutex_t> {
+        (memory + index &* Self.shardStride).assumingMemoryBound(to: pthread_mutex_t.self)
+    }
+
+    @inline(__always)
+    private func state(_ index: Int) -> UnsafeMutablePointer<Shard> {
+        (memory + (index &* Self.shardStride &+ Self.stateOffset)).assumingMemoryBound(to: Shard.self)
+    }
+
+    /// Runs `body` under shard `index`'s lock with its state.
+    @inline(__always)
+    private func locked<R>(_ index: Int, _ body: (inout Shard) throws -> R) rethrows -> R {
+        let mutex = self.mutex(index)
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&state(index).pointee)
+    }
 
     /// The shard the calling thread inserts into.
     @inline(__always)
-    private var homeShard: Int {
+    var homeShard: Int {
         let thread = UInt64(UInt(bitPattern: Int(pthread_self())))
         return Int(truncatingIfNeeded: (thread &* 0x9E37_79B9_7F4A_7C15) >> 58)
     }
 
-    /// Inserts the entry `make` builds for the id it is given (under the shard's lock).
+    /// Inserts the entry `make` builds for the id it is given (under the shard's lock), charging
+    /// it `size` bytes: `prepaid` bytes the caller took from the capacity pay first (the rest
+    /// goes to the shard's credit), else the shard's credit pays. Returns nil, inserting
+    /// nothing, when the credit is short.
     @inline(__always)
-    func insert(store: UInt32, _ make: (ObjectID) -> ObjectEntry) throws(ObjectStoreError) -> ObjectEntry {
+    func insert(
+        store: UInt32, size: Int, prepaid: Int, _ make: (ObjectID) -> ObjectEntry
+    ) throws(ObjectStoreError) -> ObjectEntry? {
         let index = homeShard
-        let entry: ObjectEntry? = shards.with(index) { lock in
-            lock.withLock { shard in
-                let slot: UInt32
-                if let reused = shard.free.popLast() {
-                    slot = reused
-                } else {
-                    guard shard.slots.count < Int(UInt32.max) else { return nil }
-                    slot = UInt32(shard.slots.count)
-                    shard.slots.append(nil)
-                }
-                shard.sequence &+= 1
-                shard.live += 1
-                let entry = make(ObjectID(store: store, shard: index, sequence: shard.sequence, slot: slot))
-                shard.slots[Int(slot)] = entry
-                return entry
+        let outcome: (entry: ObjectEntry?, full: Bool) = locked(index) { shard in
+            guard shard.pay(size, prepaid: prepaid) else { return (nil, false) }
+            guard let slot = shard.takeSlot() else {
+                shard.charged &-= size
+                shard.credit &+= size  // what was paid stays in the credit
+                return (nil, true)
             }
+            shard.sequence &+= 1
+            shard.live &+= 1
+            let entry = make(ObjectID(store: store, shard: index, sequence: shard.sequence, slot: slot))
+            shard.fill(slot, with: entry)
+            return (entry, false)
         }
-        guard let entry else { throw .tooManyObjects(shard: index) }
-        return entry
+        if outcome.full { throw .tooManyObjects(shard: index) }
+        return outcome.entry
     }
 
-    /// Takes `entry` out of the table; the caller then drops what it held.
-    func remove(_ entry: ObjectEntry, _ body: () -> Void) {
-        withShard(of: entry.id) { shard in
-            let slot = Int(entry.id.slot)
-            guard slot < shard.slots.count, shard.slots[slot] === entry else { return }
-            shard.slots[slot] = nil
-            shard.free.append(entry.id.slot)
-            shard.live -= 1
-            body()
+    /// Inserts the entry `make` builds, charging nothing (a pending object).
+    @inline(__always)
+    func insert(store: UInt32, _ make: (ObjectID) -> ObjectEntry) throws(ObjectStoreError) -> ObjectEntry {
+        // Cannot be nil: nothing to pay.
+        try insert(store: store, size: 0, prepaid: 0, make)!
+    }
+
+    /// Takes `entry` out of the table and marks it freed (under the lock; the caller then lets
+    /// its value go) and credits its bytes back to its shard. Returns the bytes the shard gives
+    /// back to the store because its credit went over `keep * 2` (it keeps `keep`), or nil when
+    /// the entry was not in the table.
+    func remove(_ entry: ObjectEntry, keep: Int) -> Int? {
+        withShard(of: entry.id) { shard -> Int? in
+            guard shard.entry(at: Int(entry.id.slot)) === entry else { return nil }
+            entry.freed = true
+            let size = entry.size
+            entry.size = 0
+            shard.clear(entry.id.slot)
+            Unmanaged.passUnretained(entry).release()  // the shard's; the caller still holds one
+            shard.live &-= 1
+            shard.charged &-= size
+            shard.credit &+= size
+            guard shard.credit > keep &* 2 else { return 0 }
+            let excess = shard.credit &- keep
+            shard.credit = keep
+            return excess
+        }
+    }
+
+    /// Takes every shard's credit; returns the bytes (the store gives them back to its capacity).
+    func reclaimCredit() -> Int {
+        (0..<Self.shardCount).reduce(0) { total, index in
+            total &+ locked(index) { shard in
+                defer { shard.credit = 0 }
+                return shard.credit
+            }
         }
     }
 
     /// Runs `body` under the lock of the shard that holds `id`, with that shard's state.
     @inline(__always)
-    func withShard<R>(of id: ObjectID, _ body: (inout Shard) -> R) -> R {
-        shards.with(id.shard) { lock in lock.withLock(body) }
+    func withShard<R>(of id: ObjectID, _ body: (inout Shard) throws -> R) rethrows -> R {
+        try locked(id.shard, body)
     }
 
     /// Runs `body` under the shard's lock with the live entry `id` names, or nil.
     func withEntry<R>(_ id: ObjectID, _ body: (ObjectEntry?) -> R) -> R {
         withShard(of: id) { shard in
-            let slot = Int(id.slot)
-            let entry = slot < shard.slots.count ? shard.slots[slot] : nil
+            let entry = shard.entry(at: Int(id.slot))
             return body(entry?.id == id ? entry : nil)
         }
     }
 
     /// Live entries.
     var count: Int {
-        (0..<Self.shardCount).reduce(0) { total, index in total + shards.with(index) { $0.withLock { $0.live } } }
+        (0..<Self.shardCount).reduce(0) { total, index in total &+ locked(index) { $0.live } }
+    }
+
+    /// Bytes charged to live objects (each shard read under its lock).
+    var chargedBytes: Int {
+        (0..<Self.shardCount).reduce(0) { total, index in total &+ locked(index) { $0.charged } }
     }
 
     /// Every live entry (for shutdown).
     var allEntries: [ObjectEntry] {
-        (0..<Self.shardCount).flatMap { index in shards.with(index) { $0.withLock { $0.slots.compactMap { $0 } } } }
+        (0..<Self.shardCount).flatMap { index in locked(index) { $0.entries } }
     }
 }

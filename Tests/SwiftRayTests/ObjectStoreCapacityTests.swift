@@ -1,0 +1,82 @@
+import Dispatch
+import Foundation
+import RayTopology
+import Synchronization
+import Testing
+
+@testable import SwiftRay
+
+/// Capacity accounting with per-shard credit: exact under concurrent puts and frees.
+@Suite("ObjectStore: capacity under concurrency", .timeLimit(.minutes(2)))
+struct ObjectStoreCapacityTests {
+    @Test func concurrentPutsAndFreesLeaveNothingCharged() throws {
+        let store = try makeStore(capacity: 1 << 30)
+        DispatchQueue.concurrentPerform(iterations: 6) { thread in
+            var kept: [ObjectRef<[UInt8]>] = []
+            for step in 0..<4000 {
+                let count = (step * 37 + thread * 11) % 3000
+                if let ref = try? store.put([UInt8](repeating: 1, count: count)) { kept.append(ref) }
+                _ = try? store.put(step)  // dropped at once
+                if kept.count > 50 { kept.removeFirst(25) }
+            }
+        }
+        #expect(store.count == 0)
+        #expect(store.usedBytes == 0)
+        // All of the capacity is there again: the shards' credit is taken back for a put.
+        let whole = try store.put(Payload(DeinitCounter(), bytes: 1 << 30))
+        #expect(store.usedBytes == 1 << 30)
+        _ = whole
+    }
+
+    @Test func usedBytesIsExactWhileThreadsHoldObjects() throws {
+        let store = try makeStore(capacity: 1 << 26)
+        let threads = 4
+        let perThread = 200
+        let held = Locked<[ObjectRef<[UInt8]>]>([])
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            for step in 0..<perThread {
+                if let ref = try? store.put([UInt8](repeating: 2, count: 100 + thread)) {
+                    if step % 2 == 0 { held.withLock { $0.append(ref) } }
+                }
+            }
+        }
+        let expected = (0..<threads).reduce(0) { $0 + (perThread / 2) * (100 + $1) }
+        #expect(store.usedBytes == expected)
+        held.withLock { $0.removeAll() }
+        #expect(store.usedBytes == 0 && store.count == 0)
+    }
+
+    @Test func aFullStoreStillThrowsWhenPutsComeFromManyThreads() throws {
+        let capacity = 1 << 20
+        let store = try makeStore(capacity: capacity, grace: 0.05)
+        let held = Locked<[ObjectRef<Payload>]>([])
+        let counter = DeinitCounter()
+        // 4 threads fill the store exactly; credit idle in one shard must not refuse another's put.
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<64 {
+                do {
+                    let ref = try store.put(Payload(counter, bytes: 4096))
+                    held.withLock { $0.append(ref) }
+                } catch {
+                    Issue.record("a put that fits failed: \(error)")
+                }
+            }
+        }
+        #expect(store.usedBytes == capacity)
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            #expect(throws: ObjectStoreFull.self) { try store.put(Payload(counter, bytes: 1)) }
+        }
+        #expect(throws: ObjectStoreError.objectLargerThanStore(size: capacity + 1, capacity: capacity)) {
+            try store.put(Payload(counter, bytes: capacity + 1))
+        }
+        // A free elsewhere makes room for a waiting put within its grace period.
+        let waiting = try makeStore(capacity: 1000, grace: 5)
+        let blocker = Locked<ObjectRef<Payload>?>(try waiting.put(Payload(counter, bytes: 1000)))
+        after(0.05) { blocker.withLock { $0 = nil } }
+        let late = try waiting.put(Payload(counter, bytes: 600))
+        #expect(waiting.usedBytes == 600)
+        _ = late
+        held.withLock { $0.removeAll() }
+        #expect(store.usedBytes == 0 && store.count == 0)
+    }
+}
