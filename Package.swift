@@ -64,6 +64,14 @@ let package = Package(
             ]
         ),
 
+        // Runnable examples (the seeds' examples); CI runs each.
+        .executableTarget(name: "HelloWorld", dependencies: ["SwiftRay"], path: "Examples/HelloWorld"),
+        .executableTarget(name: "TaskDAG", dependencies: ["SwiftRay"], path: "Examples/TaskDAG"),
+        .executableTarget(name: "CounterActor", dependencies: ["SwiftRay"], path: "Examples/CounterActor"),
+        .executableTarget(name: "MessageActor", dependencies: ["SwiftRay"], path: "Examples/MessageActor"),
+        .executableTarget(name: "PlacementGroups", dependencies: ["SwiftRay"], path: "Examples/PlacementGroups"),
+        .executableTarget(name: "PinnedActor", dependencies: ["SwiftRay"], path: "Examples/PinnedActor"),
+
         .testTarget(
             name: "RayTopologyTests",
             dependencies: ["RayTopology"],

@@ -28,7 +28,9 @@ public struct Microbenchmark: Sendable {
 /// that times them on one runtime as Ray does (all lines on one `ray.init`). Thread-safe.
 public enum MicrobenchmarkSuite {
     /// Every line, in Ray's order.
-    public static var all: [Microbenchmark] { ObjectAndTaskBenchmarks.all + PlacementGroupBenchmarks.all }
+    public static var all: [Microbenchmark] {
+        ObjectAndTaskBenchmarks.all + ActorBenchmarks.all + PlacementGroupBenchmarks.all
+    }
 
     /// The lines whose name contains `pattern` (all when nil or empty), as Ray's `TESTS_TO_RUN`.
     public static func matching(_ pattern: String?) -> [Microbenchmark] {

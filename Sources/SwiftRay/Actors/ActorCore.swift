@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// One actor: its options, factory and instance, its mailbox of calls, and its life (placed by
@@ -45,6 +46,9 @@ final class ActorCore: @unchecked Sendable {
     let factory: @Sendable () throws -> AnyObject
     unowned(unsafe) let runtime: RayRuntime
     let state = Locked(State())
+    /// The mailbox's length, written under the lock, read without it by a runner that waits a
+    /// moment for the next call before it stops.
+    let mailboxHint = Atomic<Int>(0)
     /// The instance; see the type's thread-safety note.
     nonisolated(unsafe) var instance: AnyObject?
     /// The instance's type, set once before the handle is returned (lookup by name checks it).
@@ -81,6 +85,7 @@ final class ActorCore: @unchecked Sendable {
             }
             call.state.store(.pendingNodeAssignment, ordering: .relaxed)
             state.mailbox.append(call)
+            mailboxHint.store(state.mailbox.count, ordering: .relaxed)
             return .success(Self.claimRunner(&state, limit: options.maxConcurrency))
         }
         if let node = try outcome.get() { startRunner(on: node) }
@@ -101,10 +106,36 @@ final class ActorCore: @unchecked Sendable {
         }
     }
 
+    /// The next call for a runner if there is one now (the runner stays counted).
+    func tryNextCall() -> TaskRecord? {
+        state.withLock { state in
+            guard state.phase == .alive, let call = state.mailbox.popFirst() else { return nil }
+            mailboxHint.store(state.mailbox.count, ordering: .relaxed)
+            return call
+        }
+    }
+
+    /// Waits briefly (spinning, then yielding) for a call to arrive; whether one seems to have.
+    /// A caller that makes one call after another would otherwise pay a worker wake-up per call.
+    func lingerForMail() -> Bool {
+        let deadline = MonotonicClock.nanoseconds &+ LeaseRunner.lingerSpinNanoseconds
+        repeat {
+            if mailboxHint.load(ordering: .relaxed) > 0 { return true }
+        } while MonotonicClock.nanoseconds < deadline
+        for _ in 0..<LeaseRunner.lingerYields {
+            sched_yield()
+            if mailboxHint.load(ordering: .relaxed) > 0 { return true }
+        }
+        return false
+    }
+
     /// The next call for a runner, or nil (the runner then ends, uncounted).
     func nextCall() -> TaskRecord? {
         let (call, endReason): (TaskRecord?, String?) = state.withLock { state in
-            if state.phase == .alive, let call = state.mailbox.popFirst() { return (call, nil) }
+            if state.phase == .alive, let call = state.mailbox.popFirst() {
+                mailboxHint.store(state.mailbox.count, ordering: .relaxed)
+                return (call, nil)
+            }
             state.runners -= 1
             let idle = state.runners == 0 && state.phase == .alive
             return (nil, idle ? state.endWhenIdle : nil)
@@ -165,6 +196,7 @@ final class ActorCore: @unchecked Sendable {
             }
             state.phase = .dead(reason)
             while let call = state.mailbox.popFirst() { failed.append(call) }
+            mailboxHint.store(0, ordering: .relaxed)
             released = true
         }
         if let restartNode {
@@ -239,7 +271,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
 
     override func execute(by worker: Worker?) {
         var ran = 0
-        while let call = actor.nextCall() {
+        while let call = actor.tryNextCall() ?? (actor.lingerForMail() ? actor.tryNextCall() : nil) ?? actor.nextCall() {
             actor.run(call)
             ran += 1
             if ran >= ActorCore.callsPerTurn {

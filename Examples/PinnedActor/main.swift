@@ -1,0 +1,28 @@
+// Pinning an actor to a NUMA domain: its factory runs on that domain's workers (so its state is
+// allocated in that domain's memory) and every call runs there. Ray users ask for this
+// (ray-project/ray#50030, #33465) and work around it with numactl; here it is one option.
+// Run: swift run -c release PinnedActor   (SWIFTRAY_TOPOLOGY=synthetic:"numa:2 core:2 pu:1" for 2 domains)
+import SwiftRay
+
+final class Shard {
+    let domain: Int?
+    var data: [Double]
+    init(domain: Int?, count: Int) {
+        self.domain = domain
+        data = [Double](repeating: 1, count: count)  // first touch: this domain's memory
+    }
+    func sum() -> Double { data.reduce(0, +) }
+}
+
+let ray = try RayRuntime()
+defer { ray.shutdown() }
+
+let shards = try ray.topology.domains.map { domain in
+    try ray.actor(ActorOptions.pinned(toDomain: domain.id)) { Shard(domain: ray.runtimeContext.nodeID, count: 1 << 20) }
+}
+for shard in shards {
+    let built = try ray.get(try shard.remote { $0.domain })
+    let sum = try ray.get(try shard.remote(Shard.sum))
+    print("actor pinned to domain \(shard.nodeID ?? -1): built on domain \(built ?? -1), sum \(sum)")
+    guard built == shard.nodeID else { fatalError("the actor was built on another domain") }
+}
