@@ -57,7 +57,7 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         }
         let call = SingleReturnTask(
             id: runtime.nextTaskID(), name: core.displayName, shape: core.callShape, arguments: arguments,
-            output: output.copy()
+            output: output.countedEntry()
         ) { [core] () throws -> Result in
             guard let instance = core.instance else {
                 throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")

@@ -152,7 +152,12 @@ final class ObjectStore: @unchecked Sendable {
     /// `domain`: as for `put` (the producer's domain by default).
     func fulfil<Value: Sendable>(_ ref: ObjectRef<Value>, with value: Value, onDomain domain: Int? = nil) throws {
         try checkOwned(ref.entry)
-        let entry = ref.entry
+        try fulfil(entry: ref.entry, with: value, onDomain: domain)
+    }
+
+    /// `fulfil` for a producer that holds the entry itself (a counted reference, not a ref).
+    func fulfil<Value: Sendable>(entry: TypedObjectEntry<Value>, with value: Value, onDomain domain: Int? = nil) throws {
+        try checkOpen()
         if entry.isComplete { throw ObjectStoreError.alreadyCompleted(entry.id) }
         let facts = typeFacts.facts(of: Value.self)
         let size = try facts.size(of: value)
@@ -170,7 +175,7 @@ final class ObjectStore: @unchecked Sendable {
                 do {
                     prepaid = try reserve(size)  // the next try pays with these bytes
                 } catch {
-                    try? fail(ref, with: error)
+                    _ = complete(entry, failing: error)
                     throw error
                 }
             }

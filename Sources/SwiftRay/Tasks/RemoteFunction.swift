@@ -44,7 +44,7 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
             throw .shutDown
         }
         let task = SingleReturnTask(
-            id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments, output: output.copy(),
+            id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments, output: output.countedEntry(),
             body: invoke)
         output.entry.producer = task
         try runtime.submit(task)
@@ -93,7 +93,7 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
         }
         let task = MultipleReturnTask(
             id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments,
-            outputs: outputs.map { $0.copy() }, body: invoke)
+            outputs: outputs.map { $0.countedEntry() }, body: invoke)
         for output in outputs { output.entry.producer = task }
         try runtime.submit(task)
         return outputs
@@ -101,6 +101,13 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
 }
 
 extension ObjectRef {
+    /// The entry with one more reference counted, for a producer that holds it directly.
+    @inline(__always)
+    func countedEntry() -> TypedObjectEntry<Value> {
+        entry.store.retain(entry)
+        return entry
+    }
+
     /// The value of a ref whose object is known to be complete (a resolved task argument):
     /// the value, or the producer's error.
     @inline(__always)

@@ -22,8 +22,6 @@ final class TaskDispatcher: @unchecked Sendable {
         var resumeWaiters: [TaskID: ReadinessWaiter] = [:]
         var nextLeaseID: UInt64 = 1 << 62
         var closed = false
-        /// Every shape made, weakly (shutdown fails their queued tasks).
-        var shapes: [WeakShape] = []
         /// Actors placed and alive (or restarting), by id.
         var actors: [TaskID: ActorCore] = [:]
         /// Actors waiting for the scheduler to place them.
@@ -33,9 +31,6 @@ final class TaskDispatcher: @unchecked Sendable {
         /// The readiness ref of every live group (lookup by name hands it out).
         var groupRefs: [PlacementGroupID: ObjectRef<Bool>] = [:]
     }
-
-    /// A shape held weakly. A plain value.
-    struct WeakShape { weak var shape: TaskShape? }
 
     /// What to do once the lock is released.
     struct Actions {
@@ -77,10 +72,6 @@ final class TaskDispatcher: @unchecked Sendable {
                     resources: state.scheduler.resourceRequest(for: resources),
                     strategy: options.schedulingStrategy ?? .default),
                 nodeCount: nodeCount, leaseLimit: leaseLimit)
-            if state.shapes.count >= 64 && state.shapes.count.nonzeroBitCount == 1 {
-                state.shapes.removeAll { $0.shape == nil }
-            }
-            state.shapes.append(WeakShape(shape: shape))
             return .success(shape)
         }
         return try result.get()
@@ -257,9 +248,12 @@ final class TaskDispatcher: @unchecked Sendable {
 
     // MARK: Shutdown
 
-    /// Refuses new leases and fails every queued task with `shutDown`.
+    /// Refuses new leases; ends every actor; queued tasks are failed by the store's shutdown
+    /// (their return objects fail with `shutDown`, which wakes every get) and let go with their
+    /// function. (Shapes are not tracked here: a weak reference would give every shape a side
+    /// table, and every task's retain of its shape would take the slow path.)
     func shutdown() {
-        let (shapes, actors): ([TaskShape], [ActorCore]) = state.withLock { state in
+        let (queues, actors): ([LeaseQueue], [ActorCore]) = state.withLock { state in
             state.closed = true
             state.groupReadyRefs = [:]
             state.groupRefs = [:]
@@ -267,13 +261,12 @@ final class TaskDispatcher: @unchecked Sendable {
             state.resumeWaiters = [:]
             for waiter in waiters { waiter.fire() }
             let actors = Array(state.actors.values) + Array(state.pendingActors.values)
-            return (state.shapes.compactMap(\.shape), actors)
+            let queues = Array(state.pendingRequests.values) + state.leases.values.map(\.queue)
+            return (queues, actors)
         }
         for actor in actors { actor.die(reason: "the runtime is shut down", restartable: false) }
-        for shape in shapes {
-            for queue in shape.allQueues {
-                for task in queue.drain() { task.finish(failing: ObjectStoreError.shutDown) }
-            }
+        for queue in queues {
+            for task in queue.drain() { task.finish(failing: ObjectStoreError.shutDown) }
         }
     }
 
