@@ -112,9 +112,12 @@ extension RayRuntime {
         try store.completed(refs)
     }
 
-    /// Runs a wait; inside a task, with the task's CPUs given back for its duration.
-    private func whileBlocked<R>(_ body: () throws -> R) throws -> R {
-        guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)) else { return try body() }
+    /// Runs a wait; inside a task, with the task's CPUs given back for its duration. A frame
+    /// already blocked (a worker helping in its get runs a Swift job that waits) gives nothing.
+    func whileBlocked<R>(_ body: () throws -> R) throws -> R {
+        guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)),
+              frame.task.state.load(ordering: .relaxed) != .runningInGet
+        else { return try body() }
         frame.task.state.store(.runningInGet, ordering: .relaxed)
         defer { frame.task.state.store(.running, ordering: .relaxed) }
         // An actor's call holds no lease: the actor's resources stay with it while it waits.

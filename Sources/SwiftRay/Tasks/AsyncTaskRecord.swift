@@ -1,0 +1,110 @@
+/// A task whose body is async (``AsyncRemoteFunction``): each attempt runs the body as a Swift
+/// `Task` preferring the leased domain's ``DomainExecutor`` and waits for it on the lease's
+/// worker, which runs other jobs meanwhile (a worker latch, never a blocking wait). Cancelling
+/// the task cancels the Swift `Task` of the running attempt.
+///
+/// The attempt's outcome (the value stored, the refs failed, or the task queued again for a
+/// retry) is settled by the Swift `Task` itself, as soon as the body ends: the lease's worker may
+/// be busy deeper in its stack with a job that waits for exactly that outcome (it ran the job
+/// while helping), and would never return to settle it.
+///
+/// Thread safety as for ``TaskRecord``: the output is touched by the attempt's Swift `Task`,
+/// which ends before the runner returns (the latch orders them); the running attempt's handle
+/// is under a lock (``cancellationRequested()`` comes from any thread).
+final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
+    private let body: @Sendable () async throws -> Result
+    /// The return object's ref, held until the task ends (then the user's refs decide).
+    private var output: ObjectRef<Result>?
+    private let outputEntry: ObjectEntry
+    private let dispatcher: TaskDispatcher
+    /// The Swift `Task` of the attempt that runs now, if any.
+    private let running = Locked<Swift.Task<Void, Never>?>(nil)
+
+    init(
+        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], output: ObjectRef<Result>,
+        dispatcher: TaskDispatcher, body: @escaping @Sendable () async throws -> Result
+    ) {
+        self.body = body
+        self.output = output
+        outputEntry = output.entry
+        self.dispatcher = dispatcher
+        super.init(id: id, name: name, shape: shape, arguments: arguments)
+    }
+
+    /// Runs the body once as a Swift `Task` on the lease's domain and waits for it, helping.
+    /// Never throws: the Swift `Task` settles the attempt.
+    override func runBody() throws {
+        guard let lease = TaskFrames.innermost(of: dispatcher.runtimeID)?.lease else {
+            throw RuntimeError.startFailed("an async task ran outside a lease")
+        }
+        let executor = dispatcher.executor
+        let preference: DomainExecutor
+        do {
+            preference = try executor.domainExecutor(lease.node)
+        } catch {
+            throw RuntimeError.startFailed("no executor for domain \(lease.node): \(error)")
+        }
+        let waiter = ReadinessWaiter.forCurrentThread(needed: 1, executor: executor)
+        let handle = Swift.Task(executorPreference: preference) { [self, body] in
+            let result: Swift.Result<Result, any Error>
+            do {
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            settle(result, on: lease)
+            waiter.fire()
+        }
+        // Published under the lock before the flag is read: a cancel either sees the handle or
+        // set the flag before this read (it sets the flag, then takes the same lock).
+        let cancelNow = running.withLock { slot in
+            slot = handle
+            return cancelled.load(ordering: .acquiring)
+        }
+        if cancelNow { handle.cancel() }
+        waiter.block(until: nil, executor: executor)
+        running.withLock { slot in if slot == handle { slot = nil } }
+    }
+
+    /// What `TaskDispatcher.run` does after a body, done by the attempt's Swift `Task`.
+    private func settle(_ result: Swift.Result<Result, any Error>, on lease: Lease) {
+        switch result {
+        case .success(let value):
+            guard let output else { return }
+            if cancelled.load(ordering: .acquiring) {
+                finish(failing: TaskCancelled(taskID: id, taskName: name))
+                return
+            }
+            do {
+                try output.entry.store.fulfil(output, with: value)
+            } catch ObjectStoreError.alreadyCompleted {
+                // Cancelled (and failed) while it ran: the value is dropped.
+            } catch {
+                // The store failed the object itself (full, shut down).
+            }
+            state.store(.finished, ordering: .releasing)
+            self.output = nil
+        case .failure(let error):
+            if cancelled.load(ordering: .acquiring) {
+                finish(failing: TaskCancelled(taskID: id, taskName: name))
+            } else if mayRetry(after: error) {
+                state.store(.pendingNodeAssignment, ordering: .relaxed)
+                if lease.queue.pushRetry(self) { dispatcher.requestLease(for: lease.queue) }
+            } else {
+                finish(failing: error)
+            }
+        }
+    }
+
+    override func cancellationRequested() {
+        running.withLock { $0 }?.cancel()
+    }
+
+    override func failReturns(with error: any Error) {
+        guard let output else { return }
+        try? output.entry.store.fail(output, with: error)
+        self.output = nil
+    }
+
+    override var returnEntries: [ObjectEntry] { [outputEntry] }
+}
