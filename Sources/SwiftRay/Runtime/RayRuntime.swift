@@ -122,9 +122,12 @@ public final class RayRuntime: Sendable {
         }
         task.state.store(.pendingNodeAssignment, ordering: .relaxed)
         var preferred: Int? = nil
-        if task.shape.usesLocality {
-            let bytes = task.arguments.isEmpty ? [:] : task.argumentBytesByDomain()
-            preferred = SchedulingHints(callerNode: executor.currentDomain, argumentBytesByNode: bytes).preferredNode
+        if task.shape.usesLocality && executor.topology.domains.count > 1 {
+            preferred = executor.currentDomain
+            if !task.arguments.isEmpty {
+                let bytes = task.argumentBytesByDomain()
+                preferred = SchedulingHints(callerNode: preferred, argumentBytesByNode: bytes).preferredNode
+            }
         }
         let queue = task.shape.queue(preferring: preferred)
         if queue.push(task) { dispatcher.requestLease(for: queue) }
