@@ -84,6 +84,7 @@ final class ActorCore: @unchecked Sendable {
                 return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
             }
             call.state.store(.pendingNodeAssignment, ordering: .relaxed)
+            call.shape.events?.record(call, .queued)
             state.mailbox.append(call)
             mailboxHint.store(state.mailbox.count, ordering: .relaxed)
             return .success(Self.claimRunner(&state, limit: options.maxConcurrency))
@@ -227,11 +228,13 @@ final class ActorCore: @unchecked Sendable {
         }
         call.attempt += 1
         call.state.store(.running, ordering: .relaxed)
+        call.shape.events?.record(call, .started)
         let frames = TaskFrames.current
         frames.push(.init(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store)))
         defer { frames.pop() }
         do {
             try call.runBody()
+            call.shape.events?.record(call, .finished)
         } catch let fatal as ActorFatalError {
             let retries = options.maxTaskRetries
             let canRetry = retries == -1 || call.attempt <= retries

@@ -65,6 +65,7 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
             return try invoke(unsafeDowncast(instance, to: State.self))
         }
         output.entry.producer = call
+        call.shape.events?.record(call, .submitted)
         do {
             try core.enqueue(call)
         } catch {

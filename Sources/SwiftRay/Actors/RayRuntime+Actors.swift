@@ -20,6 +20,7 @@ extension RayRuntime {
         var callOptions = TaskOptions(numCPUs: 0, maxRetries: 0)
         callOptions.name = displayName
         let callShape = try dispatcher.shape(for: callOptions)
+        callShape.actorID = id
         let strategy = options.schedulingStrategy ?? .default
         let request = dispatcher.withScheduler { scheduler in
             SchedulingRequest(
@@ -74,8 +75,13 @@ extension RayRuntime {
         return true
     }
 
-    /// An actor died: its name and resources go.
+    /// An actor died: its name and resources go; its row stays in the state API (the last 1000).
     func actorDied(_ actor: ActorCore) {
+        let row = actor.info()
+        deadActors.withLock { rows in
+            rows.append(row)
+            if rows.count > 1000 { rows.removeFirst(rows.count - 1000) }
+        }
         if let name = actor.options.name {
             actorNames.withLock { names in
                 if names[name] === actor { names[name] = nil }

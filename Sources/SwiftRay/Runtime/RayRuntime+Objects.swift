@@ -119,7 +119,11 @@ extension RayRuntime {
               frame.task.state.load(ordering: .relaxed) != .runningInGet
         else { return try body() }
         frame.task.state.store(.runningInGet, ordering: .relaxed)
-        defer { frame.task.state.store(.running, ordering: .relaxed) }
+        frame.task.shape.events?.record(frame.task, .blocked)
+        defer {
+            frame.task.state.store(.running, ordering: .relaxed)
+            frame.task.shape.events?.record(frame.task, .resumed)
+        }
         // An actor's call holds no lease: the actor's resources stay with it while it waits.
         guard let lease = frame.lease else { return try body() }
         dispatcher.beginBlockedWait(on: lease)

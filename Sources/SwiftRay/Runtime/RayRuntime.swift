@@ -20,9 +20,13 @@ public final class RayRuntime: Sendable {
     let executor: WorkStealingExecutor
     let store: ObjectStore
     let dispatcher: TaskDispatcher
+    /// Task events for the state API and the timeline (nil: not recorded).
+    let events: TaskEventLog?
     private let taskIDs = Atomic<UInt64>(1)
     /// Live named actors.
     let actorNames = Locked<[String: ActorCore]>([:])
+    /// The most recent dead actors' rows (the state API lists them, as Ray does).
+    let deadActors = Locked<[ActorInfo]>([])
     private let closed = Atomic<Bool>(false)
 
     /// Starts the runtime: loads the topology, builds each domain's node (resources), starts the
@@ -69,7 +73,9 @@ public final class RayRuntime: Sendable {
         }
         self.topology = topology
         self.options = options
-        dispatcher = TaskDispatcher(scheduler: scheduler, executor: executor, runtimeID: ObjectIdentifier(store))
+        events = options.recordTaskEvents ? TaskEventLog(capacity: options.taskEventCapacity, executor: executor) : nil
+        dispatcher = TaskDispatcher(
+            scheduler: scheduler, executor: executor, runtimeID: ObjectIdentifier(store), events: events)
     }
 
     /// Stops the runtime: new calls throw ``RuntimeError/shutDown``; queued tasks and pending
@@ -100,6 +106,7 @@ public final class RayRuntime: Sendable {
             task.finish(failing: ObjectStoreError.shutDown)
             throw .shutDown
         }
+        task.shape.events?.record(task, .submitted)
         let pending = task.arguments.filter { !$0.isComplete }
         if pending.isEmpty {
             argumentsResolved(task)
@@ -121,6 +128,7 @@ public final class RayRuntime: Sendable {
             return
         }
         task.state.store(.pendingNodeAssignment, ordering: .relaxed)
+        task.shape.events?.record(task, .queued)
         var preferred: Int? = nil
         if task.shape.usesLocality && executor.topology.domains.count > 1 {
             preferred = executor.currentDomain

@@ -25,6 +25,11 @@ public struct RuntimeOptions: Sendable {
     public var bindWorkers: Bool
     /// Seeds the scheduler's random choices (DEFAULT's top-k draw), for reproducible placement.
     public var schedulerSeed: UInt64
+    /// Whether tasks and actor calls record events for the state API and the timeline (a
+    /// function can opt out with `TaskOptions.enableTaskEvents`).
+    public var recordTaskEvents: Bool = true
+    /// How many recent events are kept (older ones are overwritten).
+    public var taskEventCapacity: Int = 1 << 20
 
     /// Options with Ray's defaults unless given.
     public init(

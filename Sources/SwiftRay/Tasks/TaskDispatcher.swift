@@ -50,7 +50,11 @@ final class TaskDispatcher: @unchecked Sendable {
     /// The most leases one queue may hold: the workers there are.
     let leaseLimit: Int
 
-    init(scheduler: ClusterScheduler, executor: WorkStealingExecutor, runtimeID: ObjectIdentifier) {
+    /// The runtime's task events (nil: not recorded).
+    let events: TaskEventLog?
+
+    init(scheduler: ClusterScheduler, executor: WorkStealingExecutor, runtimeID: ObjectIdentifier, events: TaskEventLog?) {
+        self.events = events
         state = Locked(State(scheduler: scheduler))
         self.executor = executor
         self.runtimeID = runtimeID
@@ -71,7 +75,7 @@ final class TaskDispatcher: @unchecked Sendable {
                 request: SchedulingRequest(
                     resources: state.scheduler.resourceRequest(for: resources),
                     strategy: options.schedulingStrategy ?? .default),
-                nodeCount: nodeCount, leaseLimit: leaseLimit)
+                nodeCount: nodeCount, leaseLimit: leaseLimit, events: events)
             return .success(shape)
         }
         return try result.get()
@@ -229,16 +233,20 @@ final class TaskDispatcher: @unchecked Sendable {
         }
         task.attempt += 1
         task.state.store(.running, ordering: .relaxed)
+        task.shape.events?.record(task, .started)
         let frames = TaskFrames.current
         frames.push(.init(task: task, lease: lease, actor: nil, runtime: runtimeID))
         defer { frames.pop() }
         do {
             try task.runBody()
+            task.shape.events?.record(task, .finished)
         } catch {
             if task.cancelled.load(ordering: .acquiring) {
                 task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
             } else if task.mayRetry(after: error) {
                 task.state.store(.pendingNodeAssignment, ordering: .relaxed)
+                task.shape.events?.record(task, .failed, error: error)
+                task.shape.events?.record(task, .queued)
                 if lease.queue.pushRetry(task) { requestLease(for: lease.queue) }
             } else {
                 task.finish(failing: error)

@@ -51,13 +51,17 @@ public struct TaskOptions: Sendable {
     public var maxRetries: Int
     /// Which thrown errors are retried (Ray's `retry_exceptions`, default none).
     public var retryExceptions: RetryExceptions
+    /// Whether its tasks appear in the state API and the timeline (Ray's `enable_task_events`);
+    /// off saves recording three events per task.
+    public var enableTaskEvents: Bool
 
     /// Options with Ray's defaults unless given.
     public init(
         numCPUs: Double = 1, numGPUs: Double = 0, memory: Double = 0, resources: [String: Double] = [:],
         schedulingStrategy: SchedulingStrategy? = nil, name: String? = nil, maxRetries: Int = 3,
-        retryExceptions: RetryExceptions = .never
+        retryExceptions: RetryExceptions = .never, enableTaskEvents: Bool = true
     ) {
+        self.enableTaskEvents = enableTaskEvents
         self.numCPUs = numCPUs
         self.numGPUs = numGPUs
         self.memory = memory

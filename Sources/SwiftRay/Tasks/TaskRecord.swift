@@ -34,6 +34,8 @@ class TaskRecord: @unchecked Sendable {
     var attempt = 0
     let cancelled = Atomic<Bool>(false)
     let state = Atomic<TaskState>(.pendingArguments)
+    /// The actor whose call this is (its id), nil for a task.
+    var actorID: TaskID? { shape.actorID }
 
     init(id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry]) {
         self.id = id
@@ -66,6 +68,7 @@ class TaskRecord: @unchecked Sendable {
     /// (``TaskCancelled`` and ``TaskUnschedulable`` stay as they are).
     func finish(failing error: any Error) {
         state.store(.failed, ordering: .releasing)
+        shape.events?.record(self, .failed, error: error)
         switch error {
         case is TaskCancelled, is TaskUnschedulable, is ObjectStoreError, is ActorError:
             failReturns(with: error)

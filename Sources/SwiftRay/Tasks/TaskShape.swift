@@ -3,17 +3,22 @@
 /// queues of the class, one per preferred node plus one without preference. Made once per
 /// definition or `.options(...)` call, so a call reaches its queue without a lookup.
 ///
-/// Immutable after init; thread-safe.
-final class TaskShape: Sendable {
+/// Immutable after init (`actorID` is set before the shape is shared); thread-safe.
+final class TaskShape: @unchecked Sendable {
     let options: TaskOptions
     let request: SchedulingRequest
     /// The queue for tasks preferring node `i` at index `i`; the last one for no preference.
     private let queues: [LeaseQueue]
     /// Whether the strategy is DEFAULT (locality and the caller's node only matter then).
     let usesLocality: Bool
+    /// Where its tasks' events go; nil when the runtime or the function turned them off.
+    let events: TaskEventLog?
+    /// For an actor's calls: the actor's id (set once, before any call is made).
+    nonisolated(unsafe) var actorID: TaskID?
 
-    init(options: TaskOptions, request: SchedulingRequest, nodeCount: Int, leaseLimit: Int) {
+    init(options: TaskOptions, request: SchedulingRequest, nodeCount: Int, leaseLimit: Int, events: TaskEventLog?) {
         self.options = options
+        self.events = options.enableTaskEvents ? events : nil
         self.request = request
         if case .default = request.strategy { usesLocality = true } else { usesLocality = false }
         var queues: [LeaseQueue] = []
