@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
     ],
     targets: [
         // C libraries, wrapped by RayTopology and by nothing else.
@@ -48,6 +49,7 @@ let package = Package(
                 "RayTopology",
                 "RayScheduling",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -83,7 +85,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftRayTests",
-            dependencies: ["SwiftRay", "RayTopology", "RayScheduling"]
+            dependencies: [
+                "SwiftRay", "RayTopology", "RayScheduling",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         // Runs the built swiftray binary end to end.
         .testTarget(

@@ -10,7 +10,7 @@ struct SwiftRayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftray",
         abstract: "Ray's programming model inside one Swift process, one Ray node per NUMA domain.",
-        subcommands: [TopologyCommand.self, MicrobenchmarkCommand.self]
+        subcommands: [TopologyCommand.self, MicrobenchmarkCommand.self, StatusCommand.self, TimelineCommand.self]
     )
 
     static func main() {
@@ -31,6 +31,6 @@ struct SwiftRayCommand: ParsableCommand {
 /// A user-facing failure: its message goes to standard error, and the process exits with code 2.
 struct InputError: Error, CustomStringConvertible {
     var description: String
-    init(_ error: any Error) { description = "error: \(error)" }
+    init(_ error: any Error) { description = "\(error)" }
     init(message: String) { description = message }
 }

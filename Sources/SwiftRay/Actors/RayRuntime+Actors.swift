@@ -78,6 +78,7 @@ extension RayRuntime {
     /// An actor died: its name and resources go; its row stays in the state API (the last 1000).
     func actorDied(_ actor: ActorCore) {
         let row = actor.info()
+        logger.debug("actor died", metadata: ["actor": "\(actor.displayName)", "reason": "\(row.deathCause ?? "")"])
         deadActors.withLock { rows in
             rows.append(row)
             if rows.count > 1000 { rows.removeFirst(rows.count - 1000) }

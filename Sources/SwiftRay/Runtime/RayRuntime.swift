@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// One Ray "cluster" inside this process: a node per NUMA domain, its workers, its object store
@@ -23,6 +24,9 @@ public final class RayRuntime: Sendable {
     /// Task events for the state API and the timeline (nil: not recorded).
     let events: TaskEventLog?
     private let taskIDs = Atomic<UInt64>(1)
+    /// The metrics sampler, when `metricsInterval` is set.
+    private let metrics = Locked<RuntimeMetrics?>(nil)
+    let logger = Logger(label: "swiftray.runtime")
     /// Live named actors.
     let actorNames = Locked<[String: ActorCore]>([:])
     /// The most recent dead actors' rows (the state API lists them, as Ray does).
@@ -76,6 +80,16 @@ public final class RayRuntime: Sendable {
         events = options.recordTaskEvents ? TaskEventLog(capacity: options.taskEventCapacity, executor: executor) : nil
         dispatcher = TaskDispatcher(
             scheduler: scheduler, executor: executor, runtimeID: ObjectIdentifier(store), events: events)
+        if let interval = options.metricsInterval {
+            let sampler = RuntimeMetrics(runtime: self, interval: interval)
+            metrics.withLock { $0 = sampler }
+        }
+        logger.debug(
+            "runtime started",
+            metadata: [
+                "domains": "\(topology.domains.count)", "workers": "\(executor.workerCounts)",
+                "object_store_bytes": "\(store.capacityBytes)", "topology": "\(topology.source)",
+            ])
     }
 
     /// Stops the runtime: new calls throw ``RuntimeError/shutDown``; queued tasks and pending
@@ -84,6 +98,8 @@ public final class RayRuntime: Sendable {
     /// refs' `isReady` only. Idempotent.
     public func shutdown() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        metrics.withLock { $0?.stop() }
+        logger.debug("runtime shutting down", metadata: ["objects_alive": "\(store.count)"])
         dispatcher.shutdown()
         store.shutdown()
         try? executor.shutdown()

@@ -30,6 +30,8 @@ public struct RuntimeOptions: Sendable {
     public var recordTaskEvents: Bool = true
     /// How many recent events are kept (older ones are overwritten).
     public var taskEventCapacity: Int = 1 << 20
+    /// Seconds between samples published through swift-metrics; nil: no metrics (nothing runs).
+    public var metricsInterval: Double? = nil
 
     /// Options with Ray's defaults unless given.
     public init(
@@ -82,6 +84,12 @@ public struct RuntimeOptions: Sendable {
         }
         if let objectStoreMemory, objectStoreMemory < 1 {
             throw .invalidOption(name: "objectStoreMemory", value: "\(objectStoreMemory)", reason: "must be >= 1 byte")
+        }
+        if let metricsInterval, !(metricsInterval > 0) {
+            throw .invalidOption(name: "metricsInterval", value: "\(metricsInterval)", reason: "must be > 0 seconds")
+        }
+        if taskEventCapacity < 1 {
+            throw .invalidOption(name: "taskEventCapacity", value: "\(taskEventCapacity)", reason: "must be >= 1")
         }
         if objectStoreFullGracePeriod.isNaN || objectStoreFullGracePeriod < 0 {
             throw .invalidOption(

@@ -50,6 +50,8 @@ final class TaskEventLog: @unchecked Sendable {
         var events: [TaskEvent] = []
         var next = 0
         var dropped = 0
+        /// Events recorded so far, by kind (metrics read these: no fold of the ring).
+        var counts = [Int](repeating: 0, count: 8)
     }
 
     static let shardCount = 16
@@ -95,7 +97,21 @@ final class TaskEventLog: @unchecked Sendable {
                 ring.dropped += 1
             }
             ring.next = ring.next + 1 == perShard ? 0 : ring.next + 1
+            ring.counts[Int(event.kind.rawValue)] &+= 1
         }
+    }
+
+    /// Events recorded since start, by kind (overwritten ones included).
+    func totals() -> [TaskEvent.Kind: Int] {
+        var sums = [Int](repeating: 0, count: 8)
+        for shard in shards {
+            shard.withLock { ring in for index in sums.indices { sums[index] &+= ring.counts[index] } }
+        }
+        var result: [TaskEvent.Kind: Int] = [:]
+        for kind in [TaskEvent.Kind.submitted, .queued, .started, .finished, .failed, .blocked, .resumed] {
+            result[kind] = sums[Int(kind.rawValue)]
+        }
+        return result
     }
 
     /// Every event kept, oldest first (by time).

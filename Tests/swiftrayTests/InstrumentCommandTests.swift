@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `swiftray microbenchmark`, `status` and `timeline`, run as a user would.
+@Suite("swiftray microbenchmark, status, timeline")
+struct InstrumentCommandTests {
+    let cli = TopologyCommandTests()
+
+    @Test("microbenchmark --json prints Ray's keys with [mean, sd]; lines print as Ray prints them")
+    func microbenchmark() throws {
+        let json = try cli.swiftray(["microbenchmark", "--quick", "--json", "--filter", "single client get calls"])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: [Double]]
+        let figures = try #require(object?["single_client_get_calls_Plasma_Store"])
+        #expect(figures.count == 2 && figures[0] > 0)
+        let text = try cli.swiftray(["microbenchmark", "--quick", "--filter", "put calls"])
+        #expect(text.status == 0)
+        let lines = text.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines { #expect(line.contains(" per second ") && line.contains(" +- ")) }
+    }
+
+    @Test("comparison with a file of Ray's output prints the ratio")
+    func compare() throws {
+        let file = NSTemporaryDirectory() + "ray-output-\(getpid()).txt"
+        try "noise line\nsingle client get calls (Plasma Store) per second 9380.86 +- 284.4\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try cli.swiftray(["microbenchmark", "--quick", "--filter", "get calls", "--compare", file])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("| Ray 9380.86"))
+        #expect(run.stdout.contains("x"))
+    }
+
+    @Test("bad input: unknown filter, unreadable or foreign comparison file, unwritable timeline path: exit 2")
+    func badInput() throws {
+        let nothing = try cli.swiftray(["microbenchmark", "--quick", "--filter", "no such benchmark"])
+        #expect(nothing.status == 2)
+        #expect(nothing.stderr.contains("no such benchmark"))
+        let missing = try cli.swiftray(["microbenchmark", "--quick", "--compare", "/nonexistent/ray.txt"])
+        #expect(missing.status == 2)
+        let file = NSTemporaryDirectory() + "ray-unknown-\(getpid()).txt"
+        try "made up line per second 1.0 +- 0.1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let unknown = try cli.swiftray(["microbenchmark", "--quick", "--compare", file])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("made up line"))
+        let timeline = try cli.swiftray(["timeline", "--output", "/nonexistent/dir/trace.json"])
+        #expect(timeline.status == 2)
+        #expect(timeline.stderr.contains("/nonexistent/dir/trace.json"))
+    }
+
+    @Test("status shows Resources, Demands and the task summary; timeline writes a trace")
+    func statusAndTimeline() throws {
+        let status = try cli.swiftray(["status"])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("Resources"))
+        #expect(status.stdout.contains("Demands"))
+        #expect(status.stdout.contains("square: FINISHED: 8"))
+        let path = NSTemporaryDirectory() + "trace-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let timeline = try cli.swiftray(["timeline", "-o", path])
+        #expect(timeline.status == 0)
+        let trace = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        #expect((trace?["traceEvents"] as? [Any])?.isEmpty == false)
+    }
+}
