@@ -88,3 +88,46 @@ struct PlacementGroupRuntimeTests {
         }
     }
 }
+
+@Suite("GPUs through the public API")
+struct GPURuntimeTests {
+    @Test("a GPU task sees its GPU ids; two 0.5-GPU tasks share one instance; a GPU bundle's task sees the bundle's GPU")
+    func gpuIDs() throws {
+        let topology = try Topology.load(.synthetic("numa:2 core:2 pu:1"))
+        // Domain 1 has two GPUs (ids 0 and 1), domain 0 none.
+        let options = RuntimeOptions(topology: topology, perDomain: [0: NodeOverrides(gpuIDs: []), 1: NodeOverrides(gpuIDs: [0, 1])])
+        try withRuntime(options) { ray in
+            let whole = try ray.remote(TaskOptions(numGPUs: 1)) { () -> RuntimeContext in ray.runtimeContext }
+            let context = try ray.get(try whole.remote(), timeout: 10)
+            #expect(context.nodeID == 1)
+            #expect(context.gpuIDs.count == 1 && [0, 1].contains(context.gpuIDs[0]))
+
+            // Both halves run at once (each waits until the other started) on one GPU instance.
+            let started = DispatchSemaphore(value: 0)
+            let gate = DispatchSemaphore(value: 0)
+            let half = try ray.remote(TaskOptions(numCPUs: 0, numGPUs: 0.5)) { () -> [Int] in
+                started.signal()
+                gate.wait()
+                return ray.runtimeContext.gpuIDs
+            }
+            let a = try half.remote()
+            let b = try half.remote()
+            #expect(started.wait(timeout: .now() + 30) == .success)
+            #expect(started.wait(timeout: .now() + 30) == .success)
+            gate.signal()
+            gate.signal()
+            let ids = try ray.get([a, b], timeout: 10)
+            #expect(ids[0].count == 1 && ids[0] == ids[1])
+
+            let group = try ray.placementGroup([["GPU": 1, "CPU": 1]], strategy: .strictPack)
+            #expect(try group.wait(timeout: 10))
+            #expect(group.info?.bundleNodes == [1])
+            let inGroup = try ray.remote(TaskOptions(numGPUs: 1, schedulingStrategy: group.strategy(bundleIndex: 0))) {
+                () -> RuntimeContext in ray.runtimeContext
+            }
+            let grouped = try ray.get(try inGroup.remote(), timeout: 10)
+            #expect(grouped.nodeID == 1 && grouped.gpuIDs.count == 1 && grouped.placementGroup == group.id)
+            #expect(ray.dispatcher.withScheduler { $0.auditBooks() }.isEmpty)
+        }
+    }
+}

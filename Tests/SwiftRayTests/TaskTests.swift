@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import RayScheduling
 import RayTopology
@@ -85,6 +86,23 @@ struct TaskSeedTests {
             depth.withLock { $0 = f }
             #expect(try ray.get(try f.remote(20), timeout: 60) == 20)
             depth.withLock { $0 = nil }
+        }
+    }
+
+    @Test("long tasks of one function run in parallel on the domain's CPUs, not one after another")
+    func parallelLongTasks() throws {
+        try withRuntime(RuntimeOptions(numCPUs: 3)) { ray in
+            let started = DispatchSemaphore(value: 0)
+            let gate = DispatchSemaphore(value: 0)
+            let long = try ray.remote { () -> Int in
+                started.signal()
+                gate.wait()
+                return 1
+            }
+            let refs = try (0..<3).map { _ in try long.remote() }
+            for _ in 0..<3 { #expect(started.wait(timeout: .now() + 30) == .success) }
+            for _ in 0..<3 { gate.signal() }
+            #expect(try ray.get(refs, timeout: 30) == [1, 1, 1])
         }
     }
 

@@ -31,8 +31,8 @@ final class Lease: Sendable {
     func revoke() { revoked.store(true, ordering: .releasing) }
 }
 
-/// The job that serves a lease on a worker of its node: it takes the lease queue's tasks a few
-/// at a time and runs them, and gives the lease back when the queue is empty. After a few
+/// The job that serves a lease on a worker of its node: it takes the lease queue's tasks one at
+/// a time and runs them, and gives the lease back when the queue is empty. After a few
 /// hundred tasks it yields its worker (it queues itself again behind other jobs), so that one
 /// busy class cannot starve other work on the node. Pinned to the lease's node: its resources
 /// were allocated there.
@@ -72,13 +72,14 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
     }
 
     override func execute(by worker: Worker?) {
-        var batch: [TaskRecord] = []
-        batch.reserveCapacity(8)
         var ran = 0
+        var finished = false
         let queue = lease.queue
         while true {
-            queue.pop(upTo: 8, into: &batch)
-            if batch.isEmpty {
+            let (next, wantsLease) = queue.next(finishedOne: finished)
+            finished = false
+            if wantsLease { dispatcher.requestLease(for: queue) }
+            guard let task = next else {
                 if lingered(on: queue) { continue }
                 if queue.runnerWantsToStop() {
                     dispatcher.returnLease(lease)
@@ -86,10 +87,11 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
                 }
                 continue
             }
-            for task in batch { dispatcher.run(task, on: lease) }
-            ran += batch.count
-            batch.removeAll(keepingCapacity: true)
+            dispatcher.run(task, on: lease)
+            finished = true
+            ran += 1
             if ran >= Self.tasksPerTurn {
+                queue.finishedOne()
                 dispatcher.continueLater(self)
                 return
             }

@@ -20,6 +20,9 @@ final class LeaseQueue: @unchecked Sendable {
         var tasks = FIFO<TaskRecord>()
         /// Leases whose runner is running tasks (not blocked in a get).
         var runningLeases = 0
+        /// Of those, the runners executing a task now (the others are idle: they take the next
+        /// queued task at once, so a push needs no new lease while one is idle).
+        var busyRunners = 0
         /// Whether a lease request is with the scheduler.
         var requestOutstanding = false
     }
@@ -56,19 +59,23 @@ final class LeaseQueue: @unchecked Sendable {
     /// Queues `task` again at the back (a retry).
     func pushRetry(_ task: TaskRecord) -> Bool { push(task) }
 
-    /// Takes up to `limit` tasks, in order, for a running lease; no more than its share when
-    /// several leases run, so that they split a short queue.
+    /// The next task for a running lease, one at a time (a long task never holds others back
+    /// while another lease could run them). `finishedOne`: the runner finished its previous task.
+    /// Also says whether one more lease is wanted for what remains queued.
     @inline(__always)
-    func pop(upTo limit: Int, into batch: inout [TaskRecord]) {
+    func next(finishedOne: Bool) -> (task: TaskRecord?, wantsLease: Bool) {
         state.withLock { state in
-            let share = max(1, state.tasks.count / max(1, state.runningLeases))
-            var taken = 0
-            while taken < min(limit, share), let task = state.tasks.popFirst() {
-                batch.append(task)
-                taken += 1
-            }
+            if finishedOne { state.busyRunners -= 1 }
+            guard let task = state.tasks.popFirst() else { return (nil, false) }
+            state.busyRunners += 1
             queuedHint.store(state.tasks.count, ordering: .relaxed)
+            return (task, Self.needsLease(&state, limit: leaseLimit))
         }
+    }
+
+    /// The runner finished its task and leaves its worker for a while (it stays leased).
+    func finishedOne() {
+        state.withLock { $0.busyRunners -= 1 }
     }
 
     /// Whether tasks seem to be queued (a hint read without the lock).
@@ -111,13 +118,17 @@ final class LeaseQueue: @unchecked Sendable {
     func runnerBlocked() -> Bool {
         state.withLock { state in
             state.runningLeases -= 1
+            state.busyRunners -= 1
             return Self.needsLease(&state, limit: leaseLimit)
         }
     }
 
     /// The blocked task resumed.
     func runnerResumed() {
-        state.withLock { $0.runningLeases += 1 }
+        state.withLock { state in
+            state.runningLeases += 1
+            state.busyRunners += 1
+        }
     }
 
     /// Removes `task` if it is still queued; whether it was.
@@ -143,9 +154,12 @@ final class LeaseQueue: @unchecked Sendable {
         state.withLock { ($0.tasks.count, $0.runningLeases) }
     }
 
+    /// One more lease is wanted when more tasks wait than idle runners can take, below the
+    /// limit, and no request is outstanding already.
     @inline(__always)
     private static func needsLease(_ state: inout State, limit: Int) -> Bool {
-        guard !state.requestOutstanding, state.tasks.count > state.runningLeases, state.runningLeases < limit else {
+        let idle = state.runningLeases - state.busyRunners
+        guard !state.requestOutstanding, state.tasks.count > idle, state.runningLeases < limit else {
             return false
         }
         state.requestOutstanding = true
