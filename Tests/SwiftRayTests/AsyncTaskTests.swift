@@ -17,16 +17,6 @@ func withAsyncRuntime<R>(
     return try await body(ray)
 }
 
-/// Polls `condition` until it holds or `seconds` pass (only a guard against hangs: tests wait
-/// for events, never for durations); whether it held.
-func eventually(seconds: Double = 30, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(500)
-    }
-    return condition()
-}
 
 /// An error a test body throws on purpose. A plain value; thread-safe.
 struct FailedAttempt: Error, Equatable {
@@ -97,7 +87,7 @@ struct AsyncTaskTests {
                 return 1
             }
             let ref = try sleeper.remote()
-            #expect(eventually { started.withLock { $0 } })
+            #expect(waitUntil { started.withLock { $0 } })
             #expect(try ray.cancel(ref))
             #expect(throws: TaskCancelled.self) { try ray.get(ref, timeout: 30) }
             #expect(sawCancellation.withLock { $0 })

@@ -93,7 +93,7 @@ struct GeneratorTests {
             }
             let stream = try gen.remote(20)
             // It gets 2 ahead, and stops there while nothing is taken.
-            #expect(eventually { yielded.withLock { $0 } == 2 })
+            #expect(waitUntil { yielded.withLock { $0 } == 2 })
             #expect(stream.unconsumed == 2)
             var taken = 0
             var values: [Int] = []
@@ -141,7 +141,7 @@ struct GeneratorTests {
             }
             #expect(cancelledAtEnd)
             #expect(values == Array(3..<(3 + values.count)))
-            #expect(eventually { stopped.withLock { $0 } })
+            #expect(waitUntil { stopped.withLock { $0 } })
             #expect(stream.cancel() == false)
         }
     }
@@ -177,15 +177,15 @@ struct GeneratorTests {
                 let stream = try paced.remote(try ray.put(50))
                 for _ in 0..<2 { _ = try ray.get(try #require(try stream.next(timeout: 30)), timeout: 30) }
             }
-            #expect(eventually { finished.withLock { $0 } && ray.objectCount == 0 })
+            #expect(waitUntil { finished.withLock { $0 } && ray.objectCount == 0 })
             finished.withLock { $0 = false }
             do {
                 // Finished when dropped: its unread refs go.
                 let stream = try gen.remote(10)
                 _ = try #require(try stream.next(timeout: 30))
-                #expect(eventually { finished.withLock { $0 } })
+                #expect(waitUntil { finished.withLock { $0 } })
             }
-            #expect(eventually { ray.objectCount == 0 })
+            #expect(waitUntil { ray.objectCount == 0 })
         }
     }
 

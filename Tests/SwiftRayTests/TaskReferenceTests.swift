@@ -116,7 +116,8 @@ struct TaskReferenceTests {
     }
 }
 
-/// Polls `condition` until it holds or `seconds` pass (values freed by other threads settle).
+/// Polls `condition` until it holds or `seconds` pass (only a guard against hangs: tests wait
+/// for events, never for durations); whether it held.
 func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {

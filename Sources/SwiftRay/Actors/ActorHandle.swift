@@ -49,12 +49,7 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let runtime = core.runtime
-        let output: ObjectRef<Result>
-        do {
-            output = try runtime.store.makePending(of: Result.self)
-        } catch {
-            throw .shutDown
-        }
+        let output = try runtime.pendingOutput(of: Result.self)
         let call = SingleReturnTask(
             id: runtime.nextTaskID(), name: core.displayName, shape: core.callShape, arguments: arguments,
             output: output.countedEntry()

@@ -115,6 +115,16 @@ public final class RayRuntime: Sendable {
     @inline(__always)
     func nextTaskID() -> TaskID { TaskID(taskIDs.add(1, ordering: .relaxed).oldValue) }
 
+    /// A pending return object for a call about to be submitted: the caller's ref.
+    @inline(__always)
+    func pendingOutput<Result: Sendable>(of type: Result.Type) throws(RuntimeError) -> ObjectRef<Result> {
+        do {
+            return try store.makePending(of: Result.self)
+        } catch {
+            throw .shutDown
+        }
+    }
+
     /// Queues `task` once its arguments are ready: at once when they are, else when the last one
     /// completes (on the thread that completes it).
     func submit(_ task: TaskRecord) throws(RuntimeError) {

@@ -42,12 +42,7 @@ public struct AsyncRemoteFunction<Arguments, Result: Sendable>: Sendable {
     func submit(
         arguments: [ObjectEntry], _ invoke: @escaping @Sendable () async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        let output: ObjectRef<Result>
-        do {
-            output = try runtime.store.makePending(of: Result.self)
-        } catch {
-            throw .shutDown
-        }
+        let output = try runtime.pendingOutput(of: Result.self)
         let task = AsyncSingleReturnTask(
             id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments, output: output.copy(),
             dispatcher: runtime.dispatcher, body: invoke)

@@ -37,12 +37,7 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
     func submit(
         arguments: [ObjectEntry], _ invoke: @escaping @Sendable () throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        let output: ObjectRef<Result>
-        do {
-            output = try runtime.store.makePending(of: Result.self)
-        } catch {
-            throw .shutDown
-        }
+        let output = try runtime.pendingOutput(of: Result.self)
         let task = SingleReturnTask(
             id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments, output: output.countedEntry(),
             body: invoke)
