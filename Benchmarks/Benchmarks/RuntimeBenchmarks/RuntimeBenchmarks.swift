@@ -59,6 +59,17 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(nsPerOperation, (now() - start) / 1000)
     }
 
+    final class Echo: Sendable { func ok() -> String { "ok" } }
+    Benchmark(
+        "actor calls: 1000 submitted to one actor and got (per call)",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal, nsPerOperation], maxDuration: .seconds(3), maxIterations: 200)
+    ) { benchmark in
+        let actor = try ray.actor(ActorOptions(numCPUs: 0)) { Echo() }
+        let start = now()
+        blackHole(try ray.get(try (0..<1000).map { _ in try actor.remote(Echo.ok) }))
+        benchmark.measurement(nsPerOperation, (now() - start) / 1000)
+    }
+
     Benchmark(
         "tasks: 10M in batches of 10k, dropped (peak RSS, objects left)",
         configuration: .init(metrics: [.wallClock, .peakMemoryResident, liveObjects, nsPerOperation], maxDuration: .seconds(120), maxIterations: 1)
