@@ -18,9 +18,11 @@ func now() -> Int {
     return time.tv_sec * 1_000_000_000 + time.tv_nsec
 }
 
-func makeRuntime() -> RayRuntime {
+func makeRuntime(recordTaskEvents: Bool = true) -> RayRuntime {
     do {
-        return try RayRuntime()
+        var options = RuntimeOptions()
+        options.recordTaskEvents = recordTaskEvents
+        return try RayRuntime(options)
     } catch {
         fatalError("benchmark set-up: \(error)")
     }
@@ -56,6 +58,19 @@ let benchmarks: @Sendable () -> Void = {
         let smallValue = try ray.remote { "ok" }
         let start = now()
         blackHole(try ray.get(try (0..<1000).map { _ in try smallValue.remote() }))
+        benchmark.measurement(nsPerOperation, (now() - start) / 1000)
+    }
+
+    // The price of the state API and timeline: the same loop on a runtime that records no task
+    // events (Ray's `enable_task_events=False` everywhere).
+    let quiet = makeRuntime(recordTaskEvents: false)
+    Benchmark(
+        "tasks: 1000 submitted, run and got, task events off (per task)",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal, nsPerOperation], maxDuration: .seconds(3), maxIterations: 200)
+    ) { benchmark in
+        let smallValue = try quiet.remote { "ok" }
+        let start = now()
+        blackHole(try quiet.get(try (0..<1000).map { _ in try smallValue.remote() }))
         benchmark.measurement(nsPerOperation, (now() - start) / 1000)
     }
 
