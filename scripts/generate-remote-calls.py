@@ -40,7 +40,11 @@ def overloads(type_name, output_type, submit_result, invoke="try {call}", closur
             if closure_params:
                 call = call[:-1] + f", {closure_params})"
             body = invoke.format(call=f"{tries}{call}").replace("try try", "try").replace("try await try", "try await")
-            out.append(f"        try submit(arguments: [{', '.join(refs)}]) {{ [body] {closure_params + ' ' if closure_params else ''}in {body} }}")
+            if n == 0 and type_name == "RemoteFunction":
+                # No closure around a body that takes nothing: one allocation fewer per call.
+                out.append(f"        try submit(arguments: [], bodyWithoutArguments ?? {{ [body] in try body(()) }})")
+            else:
+                out.append(f"        try submit(arguments: [{', '.join(refs)}]) {{ [body] {closure_params + ' ' if closure_params else ''}in {body} }}")
             out.append("    }")
             out.append("")
     return out

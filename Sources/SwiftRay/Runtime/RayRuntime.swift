@@ -132,19 +132,21 @@ public final class RayRuntime: Sendable {
             task.finish(failing: ObjectStoreError.shutDown)
             throw .shutDown
         }
-        task.shape.events?.record(task, .submitted)
-        let pending = task.arguments.filter { !$0.isComplete }
+        let pending = task.arguments.isEmpty ? [] : task.arguments.filter { !$0.isComplete }
         if pending.isEmpty {
-            argumentsResolved(task)
+            // One event for submitted-and-queued: the arguments are there already.
+            task.shape.events?.record(task, .queued, carriesName: true)
+            argumentsResolved(task, recorded: true)
             return
         }
+        task.shape.events?.record(task, .submitted)
         let waiter = ReadinessWaiter(needed: pending.count, wake: .action { [self] in argumentsResolved(task) })
         for entry in pending where !store.register(waiter, with: entry) { waiter.objectCompleted() }
     }
 
     /// The task's arguments are all complete: fail it with a failed argument's error, else queue
     /// it by its class and the node its arguments (or its caller) are on.
-    private func argumentsResolved(_ task: TaskRecord) {
+    private func argumentsResolved(_ task: TaskRecord, recorded: Bool = false) {
         if task.cancelled.load(ordering: .acquiring) {
             task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
             return
@@ -154,7 +156,7 @@ public final class RayRuntime: Sendable {
             return
         }
         task.state.store(.pendingNodeAssignment, ordering: .relaxed)
-        task.shape.events?.record(task, .queued)
+        if !recorded { task.shape.events?.record(task, .queued) }
         var preferred: Int? = nil
         if task.shape.usesLocality && executor.topology.domains.count > 1 {
             preferred = executor.currentDomain

@@ -70,6 +70,10 @@ extension RayRuntime {
                 row.actor = event.actor
                 row.state = .pendingArgsAvail
             case .queued:
+                if let name = event.name {
+                    row.name = name
+                    row.actor = event.actor
+                }
                 row.state = .pendingNodeAssignment
             case .started:
                 row.state = .running

@@ -58,15 +58,15 @@ extension RayRuntime {
         }
         for event in snapshot {
             switch event.kind {
-            case .submitted:
-                names[event.task] = (event.name ?? "task \(event.task.rawValue)", event.actor != nil)
+            case .submitted, .queued:
+                if let name = event.name { names[event.task] = (name, event.actor != nil) }
             case .started:
                 open[event.task, default: []].append(event)
             case .finished, .failed:
                 if let start = open[event.task]?.popLast() {
                     span(start, end: event.nanoseconds, state: event.kind == .finished ? "FINISHED" : "FAILED")
                 }
-            case .queued, .blocked, .resumed:
+            case .blocked, .resumed:
                 break
             }
         }

@@ -30,7 +30,8 @@ struct TaskEvent: Sendable {
     let domain: Int32
     /// The worker's index in the executor, else -1.
     let worker: Int32
-    /// The task's name and its actor, carried by `submitted` only (nil elsewhere).
+    /// The task's name and its actor, carried by its first event (`submitted`, or `queued` when
+    /// its arguments were there at submission); nil elsewhere.
     let name: String?
     let actor: TaskID?
     /// The error's description, for `failed`.
@@ -68,12 +69,12 @@ final class TaskEventLog: @unchecked Sendable {
 
     /// Records that `task` did `kind` now, on the calling thread's worker (if it is one).
     @inline(__always)
-    func record(_ task: TaskRecord, _ kind: TaskEvent.Kind, error: (any Error)? = nil) {
+    func record(_ task: TaskRecord, _ kind: TaskEvent.Kind, error: (any Error)? = nil, carriesName: Bool = false) {
         let (domain, worker): (Int32, Int32) = Worker.withCurrent(of: executor) { current in
             guard let current else { return (-1, -1) }
             return current._withUnsafeGuaranteedRef { (Int32($0.domainID), Int32($0.globalIndex)) }
         }
-        let carriesName = kind == .submitted
+        let carriesName = carriesName || kind == .submitted
         record(TaskEvent(
             task: task.id, kind: kind, nanoseconds: MonotonicClock.nanoseconds, domain: domain, worker: worker,
             name: carriesName ? task.name : nil, actor: carriesName ? task.actorID : nil,

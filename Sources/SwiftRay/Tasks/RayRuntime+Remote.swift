@@ -5,7 +5,7 @@ extension RayRuntime {
     public func remote<Result: Sendable>(
         _ options: TaskOptions = TaskOptions(), _ body: @escaping @Sendable () throws -> Result
     ) throws(RuntimeError) -> RemoteFunction<Void, Result> {
-        RemoteFunction(runtime: self, shape: try dispatcher.shape(for: options), body: body)
+        RemoteFunction(runtime: self, shape: try dispatcher.shape(for: options), body: body, bodyWithoutArguments: body)
     }
 
     /// A remote function of one argument.

@@ -7,7 +7,7 @@ extension RemoteFunction {
     /// Submits a call (no arguments); returns at once.
     @inline(__always)
     public func remote() throws(RuntimeError) -> ObjectRef<Result> where Arguments == Void {
-        try submit(arguments: []) { [body] in try body(()) }
+        try submit(arguments: [], bodyWithoutArguments ?? { [body] in try body(()) })
     }
 
     /// Submits a call (value); returns at once.

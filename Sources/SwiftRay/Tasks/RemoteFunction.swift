@@ -14,21 +14,30 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
     let runtime: RayRuntime
     let shape: TaskShape
     let body: @Sendable (Arguments) throws -> Result
+    /// For a function of no arguments, its body as it is: a call then needs no closure around it
+    /// (one allocation fewer per task).
+    let bodyWithoutArguments: (@Sendable () throws -> Result)?
     /// The name of the function's tasks.
     public var name: String { shape.options.name ?? "remote function" }
     /// The options its calls run with.
     public var options: TaskOptions { shape.options }
 
-    init(runtime: RayRuntime, shape: TaskShape, body: @escaping @Sendable (Arguments) throws -> Result) {
+    init(
+        runtime: RayRuntime, shape: TaskShape, body: @escaping @Sendable (Arguments) throws -> Result,
+        bodyWithoutArguments: (@Sendable () throws -> Result)? = nil
+    ) {
         self.runtime = runtime
         self.shape = shape
         self.body = body
+        self.bodyWithoutArguments = bodyWithoutArguments
     }
 
     /// The same function with other options (Ray's `f.options(...)`). Throws
     /// ``RuntimeError`` for invalid quantities or strategies.
     public func options(_ options: TaskOptions) throws(RuntimeError) -> RemoteFunction {
-        RemoteFunction(runtime: runtime, shape: try runtime.dispatcher.shape(for: options), body: body)
+        RemoteFunction(
+            runtime: runtime, shape: try runtime.dispatcher.shape(for: options), body: body,
+            bodyWithoutArguments: bodyWithoutArguments)
     }
 
     /// Submits one call whose `arguments` (the entries of the refs passed) must be ready first;
