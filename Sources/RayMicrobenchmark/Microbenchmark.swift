@@ -29,7 +29,7 @@ public struct Microbenchmark: Sendable {
 public enum MicrobenchmarkSuite {
     /// Every line, in Ray's order.
     public static var all: [Microbenchmark] {
-        ObjectAndTaskBenchmarks.all + ActorBenchmarks.all + PlacementGroupBenchmarks.all
+        ObjectAndTaskBenchmarks.all + ActorBenchmarks.all + AsyncActorBenchmarks.all + PlacementGroupBenchmarks.all
     }
 
     /// The lines whose name contains `pattern` (all when nil or empty), as Ray's `TESTS_TO_RUN`.

@@ -1,12 +1,14 @@
 import Glibc
 import Synchronization
 
-/// One actor: its options, factory and instance, its mailbox of calls, and its life (placed by
-/// the scheduler, created by its factory on its domain, alive, restarting, dead). Calls are
-/// ``TaskRecord``s whose body reads the instance; they run on the actor's domain by
-/// ``ActorRunner`` jobs, at most `maxConcurrency` at once, in mailbox (submission) order.
+/// One actor: its options, factory and instance, its mailboxes of calls (one per concurrency
+/// group: its lanes, the default group first), and its life (placed by the scheduler, created by
+/// its factory on its domain, alive, restarting, dead). Calls are ``TaskRecord``s whose body
+/// reads the instance; they run on the actor's domain, at most each lane's limit at once, in
+/// mailbox (submission) order: by ``ActorRunner`` jobs, or for an async actor as Swift `Task`s
+/// on the lane's ``ActorEventLoop`` (see ActorCore+Async.swift).
 ///
-/// Thread safety: the life, the mailbox and the runner count are under one lock; the instance is
+/// Thread safety: the life, the mailboxes and the slot counts are under one lock; the instance is
 /// written by the factory job before the actor becomes alive (published by that lock) and read
 /// by runners only while it is alive. With `maxConcurrency > 1` calls run in parallel on the
 /// same instance, as in Ray's threaded actors: the instance must then be thread-safe itself.
@@ -23,16 +25,31 @@ final class ActorCore: @unchecked Sendable {
         case dead(String)
     }
 
+    /// One concurrency group's calls. Not thread-safe by itself.
+    struct Lane {
+        /// Calls that may hold a slot at once.
+        let limit: Int
+        var mailbox = FIFO<TaskRecord>()
+        /// Slots held: runner jobs queued or running, and async calls in flight.
+        var running = 0
+    }
+
     /// The guarded state. Not thread-safe by itself.
     struct State {
         var phase = Phase.pending
-        var mailbox = FIFO<TaskRecord>()
-        /// Runner jobs queued or running.
-        var runners = 0
+        /// The default group's lane, then the named groups' (see `laneIndex`).
+        var lanes: [Lane]
         var restarts = 0
         var placement: TaskPlacement?
-        /// Set when the last handle of an unnamed actor went: it ends once its mailbox is empty.
+        /// Set when the last handle of an unnamed actor went: it ends once it is idle.
         var endWhenIdle: String?
+
+        /// The default group's mailbox.
+        var mailbox: FIFO<TaskRecord> { lanes[0].mailbox }
+        /// Calls queued in all lanes.
+        var pendingCalls: Int { lanes.reduce(0) { $0 + $1.mailbox.count } }
+        /// No call queued or running.
+        var isIdle: Bool { lanes.allSatisfy { $0.running == 0 && $0.mailbox.isEmpty } }
     }
 
     /// The scheduler's id for the actor (its creation task), and the actor's id.
@@ -45,8 +62,12 @@ final class ActorCore: @unchecked Sendable {
     let callShape: TaskShape
     let factory: @Sendable () throws -> AnyObject
     unowned(unsafe) let runtime: RayRuntime
-    let state = Locked(State())
-    /// The mailbox's length, written under the lock, read without it by a runner that waits a
+    let state: Locked<State>
+    /// The lane of each named concurrency group (the default group is lane 0).
+    let laneIndex: [String: Int]
+    /// For an async actor, each lane's event loop; empty for a threaded actor.
+    let loops: [ActorEventLoop]
+    /// The default mailbox's length, written under the lock, read without it by a runner that waits a
     /// moment for the next call before it stops.
     let mailboxHint = Atomic<Int>(0)
     /// The instance; see the type's thread-safety note.
@@ -67,7 +88,23 @@ final class ActorCore: @unchecked Sendable {
         self.callShape = callShape
         self.runtime = runtime
         self.factory = factory
+        let groups = options.concurrencyGroups.sorted { $0.key < $1.key }
+        var lanes = [Lane(limit: options.effectiveMaxConcurrency)]
+        var laneIndex: [String: Int] = [:]
+        for (name, limit) in groups {
+            laneIndex[name] = lanes.count
+            lanes.append(Lane(limit: limit))
+        }
+        self.laneIndex = laneIndex
+        state = Locked(State(lanes: lanes))
+        loops = options.isAsync ? lanes.indices.map { _ in ActorEventLoop(executor: runtime.executor) } : []
+        for (lane, loop) in loops.enumerated() {
+            loop.onPump = { [weak self] in self?.pump(lane: lane) }
+        }
     }
+
+    /// Whether its calls run on event loops (an async actor).
+    var isAsync: Bool { !loops.isEmpty }
 
     var phase: Phase { state.withLock { $0.phase } }
 
@@ -75,43 +112,62 @@ final class ActorCore: @unchecked Sendable {
 
     // MARK: Calls
 
-    /// Queues a call; starts a runner when the actor is alive and below its concurrency. Throws
-    /// when the actor is dead or has `maxPendingCalls` queued.
-    func enqueue(_ call: TaskRecord) throws(ActorError) {
+    /// The lane of concurrency group `group` (nil: the default group). Throws
+    /// ``ActorError/unknownConcurrencyGroup(actor:group:)`` naming a group it was not given.
+    func lane(ofGroup group: String?) throws(ActorError) -> Int {
+        guard let group else { return 0 }
+        guard let lane = laneIndex[group] else { throw .unknownConcurrencyGroup(actor: displayName, group: group) }
+        return lane
+    }
+
+    /// Queues a call in `lane`; starts a runner (or the lane's event loop) when the actor is
+    /// alive and the lane below its limit. Throws when the actor is dead or has
+    /// `maxPendingCalls` queued.
+    func enqueue(_ call: TaskRecord, lane: Int = 0) throws(ActorError) {
         let outcome: Swift.Result<Int?, ActorError> = state.withLock { state in
             if case let .dead(reason) = state.phase { return .failure(.actorDied(actor: displayName, reason: reason)) }
-            if options.maxPendingCalls > 0, state.mailbox.count >= options.maxPendingCalls {
+            if options.maxPendingCalls > 0, state.pendingCalls >= options.maxPendingCalls {
                 return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
             }
             call.state.store(.pendingNodeAssignment, ordering: .relaxed)
             call.shape.events?.record(call, .queued)
-            state.mailbox.append(call)
-            mailboxHint.store(state.mailbox.count, ordering: .relaxed)
-            return .success(Self.claimRunner(&state, limit: options.maxConcurrency))
+            state.lanes[lane].mailbox.append(call)
+            if lane == 0 { mailboxHint.store(state.lanes[0].mailbox.count, ordering: .relaxed) }
+            return .success(claimSlot(&state, lane: lane))
         }
-        if let node = try outcome.get() { startRunner(on: node) }
+        if let node = try outcome.get() { startLane(lane, on: node) }
     }
 
-    /// A runner may start: the actor is alive, has mail and fewer runners than its limit.
-    /// Returns the node to run on, counting the runner.
-    private static func claimRunner(_ state: inout State, limit: Int) -> Int? {
-        guard state.phase == .alive, !state.mailbox.isEmpty, state.runners < limit, let node = state.placement?.node
+    /// A lane may start a call: the actor is alive, the lane has mail and a free slot. Returns
+    /// the node to run on; counts the slot for a runner (an event loop's pump counts its own).
+    private func claimSlot(_ state: inout State, lane: Int) -> Int? {
+        guard state.phase == .alive, !state.lanes[lane].mailbox.isEmpty,
+              state.lanes[lane].running < state.lanes[lane].limit, let node = state.placement?.node
         else { return nil }
-        state.runners += 1
+        if !isAsync { state.lanes[lane].running += 1 }
         return node
     }
 
-    func startRunner(on node: Int) {
-        if runtime.executor.trySubmit(ActorRunner(actor: self, node: node), toDomain: node) != nil {
+    /// Starts a runner for `lane` (its slot counted), or wakes the lane's event loop.
+    func startLane(_ lane: Int, on node: Int) {
+        if isAsync {
+            loops[lane].requestPump()
+        } else {
+            startRunner(on: node, lane: lane)
+        }
+    }
+
+    func startRunner(on node: Int, lane: Int = 0) {
+        if runtime.executor.trySubmit(ActorRunner(actor: self, node: node, lane: lane), toDomain: node) != nil {
             die(reason: "the runtime is shut down", restartable: false)
         }
     }
 
     /// The next call for a runner if there is one now (the runner stays counted).
-    func tryNextCall() -> TaskRecord? {
+    func tryNextCall(lane: Int = 0) -> TaskRecord? {
         state.withLock { state in
-            guard state.phase == .alive, let call = state.mailbox.popFirst() else { return nil }
-            mailboxHint.store(state.mailbox.count, ordering: .relaxed)
+            guard state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() else { return nil }
+            if lane == 0 { mailboxHint.store(state.lanes[0].mailbox.count, ordering: .relaxed) }
             return call
         }
     }
@@ -131,14 +187,14 @@ final class ActorCore: @unchecked Sendable {
     }
 
     /// The next call for a runner, or nil (the runner then ends, uncounted).
-    func nextCall() -> TaskRecord? {
+    func nextCall(lane: Int = 0) -> TaskRecord? {
         let (call, endReason): (TaskRecord?, String?) = state.withLock { state in
-            if state.phase == .alive, let call = state.mailbox.popFirst() {
-                mailboxHint.store(state.mailbox.count, ordering: .relaxed)
+            if state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() {
+                if lane == 0 { mailboxHint.store(state.lanes[0].mailbox.count, ordering: .relaxed) }
                 return (call, nil)
             }
-            state.runners -= 1
-            let idle = state.runners == 0 && state.phase == .alive
+            state.lanes[lane].running -= 1
+            let idle = state.isIdle && state.phase == .alive
             return (nil, idle ? state.endWhenIdle : nil)
         }
         if let endReason { die(reason: endReason, restartable: false) }
@@ -165,13 +221,19 @@ final class ActorCore: @unchecked Sendable {
                 return
             }
             instance = built
-            var runners: [Int] = []
+            for loop in loops { loop.domain.store(node, ordering: .releasing) }
+            var starts: [(lane: Int, node: Int)] = []
             state.withLock { state in
                 guard state.phase == .pending || state.phase == .restarting else { return }
                 state.phase = .alive
-                while let node = Self.claimRunner(&state, limit: options.maxConcurrency) { runners.append(node) }
+                for lane in state.lanes.indices {
+                    while let node = claimSlot(&state, lane: lane) {
+                        starts.append((lane, node))
+                        if isAsync { break }
+                    }
+                }
             }
-            for node in runners { startRunner(on: node) }
+            for start in starts { startLane(start.lane, on: start.node) }
         }
         do {
             try runtime.executor.submit(toDomain: node, pinned: true, job)
@@ -196,7 +258,9 @@ final class ActorCore: @unchecked Sendable {
                 return
             }
             state.phase = .dead(reason)
-            while let call = state.mailbox.popFirst() { failed.append(call) }
+            for lane in state.lanes.indices {
+                while let call = state.lanes[lane].mailbox.popFirst() { failed.append(call) }
+            }
             mailboxHint.store(0, ordering: .relaxed)
             released = true
         }
@@ -214,7 +278,7 @@ final class ActorCore: @unchecked Sendable {
     /// Runs one call on the instance: its arguments first (in order: a call whose argument is
     /// pending holds the actor, as Ray's ordered actors do), then its body; a fatal error kills
     /// or restarts the actor and retries the call as `maxTaskRetries` allows.
-    func run(_ call: TaskRecord) {
+    func run(_ call: TaskRecord, lane: Int = 0) {
         if call.cancelled.load(ordering: .acquiring) {
             call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
             return
@@ -235,29 +299,37 @@ final class ActorCore: @unchecked Sendable {
         do {
             try call.runBody()
             call.shape.events?.record(call, .finished)
-        } catch let fatal as ActorFatalError {
-            let retries = options.maxTaskRetries
-            let canRetry = retries == -1 || call.attempt <= retries
-            let willRestart = options.maxRestarts == -1 || state.withLock { $0.restarts } < options.maxRestarts
-            if canRetry && willRestart {
-                state.withLock { state in
-                    // First in line for the rebuilt instance.
-                    var requeued = FIFO<TaskRecord>()
-                    requeued.append(call)
-                    while let next = state.mailbox.popFirst() { requeued.append(next) }
-                    state.mailbox = requeued
-                }
-            } else {
-                call.finish(failing: ActorError.actorDied(actor: displayName, reason: "a call failed: \(fatal.reason)"))
-            }
-            die(reason: "a call failed: \(fatal.reason)", restartable: true)
         } catch {
+            failed(call, with: error, lane: lane)
+        }
+    }
+
+    /// A call's body threw `error`: a fatal error kills or restarts the actor (the call first in
+    /// its lane for the rebuilt instance when `maxTaskRetries` allows); any other fails the call.
+    func failed(_ call: TaskRecord, with error: any Error, lane: Int) {
+        guard let fatal = error as? ActorFatalError else {
             if call.cancelled.load(ordering: .acquiring) {
                 call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
             } else {
                 call.finish(failing: error)
             }
+            return
         }
+        let retries = options.maxTaskRetries
+        let canRetry = retries == -1 || call.attempt <= retries
+        let willRestart = options.maxRestarts == -1 || state.withLock { $0.restarts } < options.maxRestarts
+        if canRetry && willRestart {
+            state.withLock { state in
+                // First in line for the rebuilt instance.
+                var requeued = FIFO<TaskRecord>()
+                requeued.append(call)
+                while let next = state.lanes[lane].mailbox.popFirst() { requeued.append(next) }
+                state.lanes[lane].mailbox = requeued
+            }
+        } else {
+            call.finish(failing: ActorError.actorDied(actor: displayName, reason: "a call failed: \(fatal.reason)"))
+        }
+        die(reason: "a call failed: \(fatal.reason)", restartable: true)
     }
 }
 
@@ -266,16 +338,27 @@ final class ActorCore: @unchecked Sendable {
 /// Owned by one queue or one worker at a time, like every ``QueuedJob``.
 final class ActorRunner: QueuedJob, @unchecked Sendable {
     let actor: ActorCore
+    /// The lane (concurrency group) whose calls it runs.
+    let lane: Int
 
-    init(actor: ActorCore, node: Int) {
+    init(actor: ActorCore, node: Int, lane: Int = 0) {
         self.actor = actor
+        self.lane = lane
         super.init(pinnedDomain: node)
     }
 
     override func execute(by worker: Worker?) {
         var ran = 0
-        while let call = actor.tryNextCall() ?? (actor.lingerForMail() ? actor.tryNextCall() : nil) ?? actor.nextCall() {
-            actor.run(call)
+        while let call = actor.tryNextCall(lane: lane)
+            ?? (lane == 0 && actor.lingerForMail() ? actor.tryNextCall(lane: lane) : nil)
+            ?? actor.nextCall(lane: lane)
+        {
+            if let asyncCall = call as? AsyncActorCallRecord {
+                // Its Swift `Task` takes over this runner's slot; a new runner follows it.
+                actor.startCall(asyncCall, lane: lane, preference: actor.domainPreference(pinnedDomain))
+                return
+            }
+            actor.run(call, lane: lane)
             ran += 1
             if ran >= ActorCore.callsPerTurn {
                 // Let other jobs of this worker go first; this runner stays counted.
@@ -290,7 +373,7 @@ extension ActorCore {
     func endWhenIdle(reason: String) {
         let endNow: Bool = state.withLock { state in
             state.endWhenIdle = reason
-            return state.mailbox.isEmpty && state.runners == 0 && state.phase == .alive
+            return state.isIdle && state.phase == .alive
         }
         if endNow { die(reason: reason, restartable: false) }
     }

@@ -14,6 +14,9 @@
 /// Immutable; thread-safe.
 public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringConvertible {
     let reference: ActorReference
+    /// The concurrency group its calls go to (nil: the default group); see
+    /// ``options(concurrencyGroup:)``.
+    var concurrencyGroup: String? = nil
 
     var core: ActorCore { reference.core }
 
@@ -35,7 +38,10 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(core)) }
     public var description: String { "ActorHandle(\(name))" }
 
-    /// Calls `body` on the instance (Ray's `actor.method.remote()` for any code).
+    /// Calls `body` on the instance (Ray's `actor.method.remote()` for any code). Disfavored: a
+    /// method reference (`Counter.get`) of a Sendable class also fits this type, and with the
+    /// async overloads present the method form must win by rank.
+    @_disfavoredOverload
     public func remote<Result: Sendable>(
         _ body: @escaping @Sendable (State) throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
@@ -62,7 +68,7 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         output.entry.producer = call
         call.shape.events?.record(call, .submitted)
         do {
-            try core.enqueue(call)
+            try core.enqueue(call, lane: try core.lane(ofGroup: concurrencyGroup))
         } catch {
             call.finish(failing: error)
         }

@@ -20,8 +20,9 @@ public struct ActorOptions: Sendable {
     public var name: String?
     /// With a name: return the live actor of that name instead of failing (Ray's `get_if_exists`).
     public var getIfExists: Bool
-    /// Calls that may run at once (Ray's `max_concurrency`); 1: one at a time, in order.
-    public var maxConcurrency: Int
+    /// Calls that may run at once in the default concurrency group (Ray's `max_concurrency`);
+    /// nil: Ray's default, 1 (one at a time, in order) or 1000 for an async actor.
+    public var maxConcurrency: Int?
     /// How many times the actor is rebuilt by its factory after a fatal error (-1: no limit).
     public var maxRestarts: Int
     /// How many times a call in flight when the actor failed is sent again (-1: no limit).
@@ -29,12 +30,23 @@ public struct ActorOptions: Sendable {
     /// Calls queued at most before a call throws ``ActorError/tooManyPendingCalls(actor:limit:)``
     /// (-1: no limit).
     public var maxPendingCalls: Int
+    /// Whether it is an async actor (Ray: a class with `async def` methods): every call, sync or
+    /// async, runs as a Swift `Task` on the actor's own event loop (a serial executor on its
+    /// domain), so calls interleave at their `await`s and its state is touched by one thread at
+    /// a time; at most `maxConcurrency` (default 1000) calls are in flight. See
+    /// ``ActorHandle/remote(_:)-async``.
+    public var isAsync: Bool
+    /// Named concurrency groups and the calls each may run at once (Ray's `concurrency_groups`);
+    /// calls name their group with ``ActorHandle/options(concurrencyGroup:)``. Each group has its
+    /// own queue, limit and (for an async actor) event loop, apart from the default group.
+    public var concurrencyGroups: [String: Int]
 
     /// Options with Ray's defaults unless given.
     public init(
         numCPUs: Double? = nil, numGPUs: Double = 0, memory: Double = 0, resources: [String: Double] = [:],
         schedulingStrategy: SchedulingStrategy? = nil, name: String? = nil, getIfExists: Bool = false,
-        maxConcurrency: Int = 1, maxRestarts: Int = 0, maxTaskRetries: Int = 0, maxPendingCalls: Int = -1
+        maxConcurrency: Int? = nil, maxRestarts: Int = 0, maxTaskRetries: Int = 0, maxPendingCalls: Int = -1,
+        isAsync: Bool = false, concurrencyGroups: [String: Int] = [:]
     ) {
         self.numCPUs = numCPUs
         self.numGPUs = numGPUs
@@ -47,7 +59,12 @@ public struct ActorOptions: Sendable {
         self.maxRestarts = maxRestarts
         self.maxTaskRetries = maxTaskRetries
         self.maxPendingCalls = maxPendingCalls
+        self.isAsync = isAsync
+        self.concurrencyGroups = concurrencyGroups
     }
+
+    /// The default group's limit: `maxConcurrency`, else 1000 for an async actor, else 1.
+    public var effectiveMaxConcurrency: Int { maxConcurrency ?? (isAsync ? 1000 : 1) }
 
     /// Options that pin the actor to domain `domain`: hard node affinity (Ray users ask for this
     /// and get it only by `numactl` around the whole worker); its state is allocated there and
@@ -76,8 +93,17 @@ public struct ActorOptions: Sendable {
 
     func validate() throws(RuntimeError) {
         _ = try resourceSets()
-        guard maxConcurrency >= 1 else {
+        if let maxConcurrency, maxConcurrency < 1 {
             throw .invalidOption(name: "maxConcurrency", value: "\(maxConcurrency)", reason: "must be >= 1")
+        }
+        for (group, limit) in concurrencyGroups {
+            if group.isEmpty {
+                throw .invalidOption(name: "concurrencyGroups", value: "\"\"", reason: "a group name must not be empty")
+            }
+            if limit < 1 {
+                throw .invalidOption(
+                    name: "concurrencyGroups[\"\(group)\"]", value: "\(limit)", reason: "must be >= 1")
+            }
         }
         guard maxRestarts >= -1 else {
             throw .invalidOption(name: "maxRestarts", value: "\(maxRestarts)", reason: "must be -1 (no limit) or >= 0")
@@ -105,6 +131,8 @@ public enum ActorError: Error, Sendable, CustomStringConvertible {
     case duplicateName(String)
     /// `maxPendingCalls` calls are queued already (Ray's `PendingCallsLimitExceeded`).
     case tooManyPendingCalls(actor: String, limit: Int)
+    /// A call named a concurrency group the actor was not given (`ActorOptions.concurrencyGroups`).
+    case unknownConcurrencyGroup(actor: String, group: String)
 
     public var description: String {
         switch self {
@@ -112,6 +140,7 @@ public enum ActorError: Error, Sendable, CustomStringConvertible {
         case let .unknownName(name): "no live actor is named '\(name)'"
         case let .duplicateName(name): "an actor named '\(name)' already exists"
         case let .tooManyPendingCalls(actor, limit): "actor \(actor) has \(limit) pending calls already (maxPendingCalls)"
+        case let .unknownConcurrencyGroup(actor, group): "actor \(actor) has no concurrency group '\(group)'"
         }
     }
 }

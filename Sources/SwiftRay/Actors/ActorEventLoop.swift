@@ -1,0 +1,116 @@
+import Logging
+import Synchronization
+
+/// The event loop of one concurrency group of an async actor (Ray runs each async actor's calls
+/// on an asyncio loop, one per group): a `TaskExecutor` that runs the Swift jobs given to it one
+/// at a time, in the order they came, on workers of the actor's domain. The calls of the group
+/// are Swift `Task`s that prefer it, so they start in the order the loop starts them and
+/// interleave only at their `await`s; the instance is never touched by two of them at once.
+///
+/// Between jobs the loop runs its pump (``requestPump()``): the actor's code that starts queued
+/// calls while the group has free slots. Starting calls only on the loop keeps them in mailbox
+/// order.
+///
+/// Thread-safe: the queue is under a lock; at most one drain job runs it at a time.
+final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
+    /// One thing to run on the loop.
+    private enum Item {
+        case job(UnownedJob)
+        case pump
+    }
+
+    /// The guarded state. Not thread-safe by itself.
+    private struct State {
+        var jobs = FIFO<UnownedJob>()
+        var pumpWanted = false
+        /// A drain job is queued or running.
+        var scheduled = false
+    }
+
+    let executor: WorkStealingExecutor
+    /// The actor's domain (set when it is placed, before any call runs).
+    let domain = Atomic<Int>(0)
+    /// Starts queued calls; set once by the actor before the loop is used.
+    nonisolated(unsafe) var onPump: @Sendable () -> Void = {}
+    private let state = Locked(State())
+    /// Items a drain runs before it lets the worker's other jobs go first.
+    static let itemsPerTurn = 256
+
+    init(executor: WorkStealingExecutor) {
+        self.executor = executor
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let schedule = state.withLock { state in
+            state.jobs.append(job)
+            return Self.claimDrain(&state)
+        }
+        if schedule { scheduleDrain() }
+    }
+
+    /// Asks the loop to run its pump soon (once, however often asked before it runs).
+    func requestPump() {
+        let schedule = state.withLock { state in
+            state.pumpWanted = true
+            return Self.claimDrain(&state)
+        }
+        if schedule { scheduleDrain() }
+    }
+
+    private static func claimDrain(_ state: inout State) -> Bool {
+        if state.scheduled { return false }
+        state.scheduled = true
+        return true
+    }
+
+    /// Queues a drain job on the domain. After shutdown the jobs go to Swift's global executor
+    /// (a dropped job would hang its task forever), with a logged warning.
+    private func scheduleDrain() {
+        let domain = domain.load(ordering: .acquiring)
+        guard executor.trySubmit(EventLoopDrain(loop: self, domain: domain), toDomain: domain) != nil else { return }
+        Logger(label: "swiftray.actor").warning("async actor call resumed after shutdown: running it on the global executor")
+        let jobs: [UnownedJob] = state.withLock { state in
+            var jobs: [UnownedJob] = []
+            while let job = state.jobs.popFirst() { jobs.append(job) }
+            state.pumpWanted = false
+            state.scheduled = false
+            return jobs
+        }
+        for job in jobs { globalConcurrentExecutor.enqueue(job) }
+    }
+
+    /// Runs queued items until none is left (or a turn's worth ran: then it queues itself again).
+    func drain() {
+        for _ in 0..<Self.itemsPerTurn {
+            let next: Item? = state.withLock { state in
+                if state.pumpWanted {
+                    state.pumpWanted = false
+                    return .pump
+                }
+                if let job = state.jobs.popFirst() { return .job(job) }
+                state.scheduled = false
+                return nil
+            }
+            switch next {
+            case nil: return
+            case .pump: onPump()
+            case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
+            }
+        }
+        scheduleDrain()
+    }
+}
+
+/// The job that drains an ``ActorEventLoop`` on the actor's domain. Owned by one queue or one
+/// worker at a time, like every ``QueuedJob``.
+final class EventLoopDrain: QueuedJob, @unchecked Sendable {
+    let loop: ActorEventLoop
+
+    init(loop: ActorEventLoop, domain: Int) {
+        self.loop = loop
+        super.init(pinnedDomain: domain)
+    }
+
+    override func execute(by worker: Worker?) { loop.drain() }
+}

@@ -1,0 +1,78 @@
+/// Async calls and concurrency groups of an actor (Ray's async actors and
+/// `actor.method.options(concurrency_group=...)`).
+///
+/// An async call (a closure written `async` or containing `await`, or an unapplied method
+/// `(State) -> (A...) async throws -> R`) runs as a Swift `Task` whose executor preference is
+/// the actor's domain: on an async actor (``ActorOptions/isAsync``), its concurrency group's
+/// ``ActorEventLoop``, a serial executor on that domain, so calls interleave at `await`s; on a
+/// threaded actor, the domain's ``DomainExecutor``, the call holding one of the group's slots
+/// until it returns (with the default `maxConcurrency` 1, calls still run one at a time).
+///
+/// A closure without `await` picks the sync overload (a sync closure converted to an async type
+/// ranks lower), so existing sync calls keep their meaning.
+extension ActorHandle {
+    /// The same actor, whose calls through the returned handle go to concurrency group `group`
+    /// (Ray's `.options(concurrency_group=...)`). A call naming a group the actor was not given
+    /// fails with ``ActorError/unknownConcurrencyGroup(actor:group:)`` (its ref throws it).
+    public func options(concurrencyGroup group: String?) -> ActorHandle {
+        var handle = self
+        handle.concurrencyGroup = group
+        return handle
+    }
+
+    /// Calls `body` on the instance in concurrency group `group` (nil: the default group).
+    @_disfavoredOverload
+    public func remote<Result: Sendable>(
+        group: String?, _ body: @escaping @Sendable (State) throws -> Result
+    ) throws(RuntimeError) -> ObjectRef<Result> {
+        try options(concurrencyGroup: group).submit(arguments: []) { try body($0) }
+    }
+
+    /// Calls an async `body` on the instance (Ray's `async def` method). Disfavored, as the sync
+    /// closure form is: a sync closure also converts to this type, and a method reference of a
+    /// Sendable class fits it too (the method forms must win).
+    @_disfavoredOverload
+    public func remote<Result: Sendable>(
+        _ body: @escaping @Sendable (State) async throws -> Result
+    ) throws(RuntimeError) -> ObjectRef<Result> {
+        try submitAsync(arguments: []) { try await body($0) }
+    }
+
+    /// Calls an async `body` on the instance in concurrency group `group`.
+    @_disfavoredOverload
+    public func remote<Result: Sendable>(
+        group: String?, _ body: @escaping @Sendable (State) async throws -> Result
+    ) throws(RuntimeError) -> ObjectRef<Result> {
+        try options(concurrencyGroup: group).submitAsync(arguments: []) { try await body($0) }
+    }
+
+    /// Submits one async call; `invoke` runs on the instance once the arguments are ready.
+    func submitAsync<Result: Sendable>(
+        arguments: [ObjectEntry], _ invoke: @escaping @Sendable (State) async throws -> Result
+    ) throws(RuntimeError) -> ObjectRef<Result> {
+        let core = self.core
+        let runtime = core.runtime
+        let output: ObjectRef<Result>
+        do {
+            output = try runtime.store.makePending(of: Result.self)
+        } catch {
+            throw .shutDown
+        }
+        let call = AsyncActorCall(
+            id: runtime.nextTaskID(), name: core.displayName, shape: core.callShape, arguments: arguments,
+            output: output.countedEntry()
+        ) { [core] () async throws -> Result in
+            guard let instance = core.instance else {
+                throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
+            }
+            return try await invoke(unsafeDowncast(instance, to: State.self))
+        }
+        output.entry.producer = call
+        do {
+            try core.enqueue(call, lane: try core.lane(ofGroup: concurrencyGroup))
+        } catch {
+            call.finish(failing: error)
+        }
+        return output
+    }
+}
