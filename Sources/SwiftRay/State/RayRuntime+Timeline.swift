@@ -40,7 +40,7 @@ extension RayRuntime {
     func timelineEvents() -> [[String: Any]] {
         guard let events else { return [] }
         let snapshot = events.snapshot()
-        guard let origin = snapshot.first?.nanoseconds else { return [] }
+        guard let origin = snapshot.first(where: { $0.nanoseconds > 0 })?.nanoseconds else { return [] }
         let now = MonotonicClock.nanoseconds
         var names: [TaskID: (name: String, actor: Bool)] = [:]
         var open: [TaskID: [TaskEvent]] = [:]  // started runs, innermost last

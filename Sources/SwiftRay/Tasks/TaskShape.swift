@@ -14,11 +14,16 @@ final class TaskShape: @unchecked Sendable {
     /// Where its tasks' events go; nil when the runtime or the function turned them off.
     let events: TaskEventLog?
     /// For an actor's calls: the actor's id (set once, before any call is made).
-    nonisolated(unsafe) var actorID: TaskID?
+    nonisolated(unsafe) var actorID: TaskID? {
+        didSet { eventNameID = events?.registerName(options.name ?? "remote function", actor: actorID) ?? 0 }
+    }
+    /// The index of its name (and actor) in the event log's name table (set before any call).
+    nonisolated(unsafe) private(set) var eventNameID: UInt32 = 0
 
     init(options: TaskOptions, request: SchedulingRequest, nodeCount: Int, leaseLimit: Int, events: TaskEventLog?) {
         self.options = options
         self.events = options.enableTaskEvents ? events : nil
+        eventNameID = self.events?.registerName(options.name ?? "remote function", actor: nil) ?? 0
         self.request = request
         if case .default = request.strategy { usesLocality = true } else { usesLocality = false }
         var queues: [LeaseQueue] = []
