@@ -23,7 +23,7 @@ struct InstrumentCommandTests {
     @Test("comparison with a file of Ray's output prints the ratio")
     func compare() throws {
         let file = NSTemporaryDirectory() + "ray-output-\(getpid()).txt"
-        try "noise line\nsingle client get calls (Plasma Store) per second 9380.86 +- 284.4\n".write(
+        try "noise line\nsingle client get calls (Plasma Store) per second 9380.86 +- 284.4\nclient: get calls per second 1483.72 +- 18.99\n".write(
             toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let run = try cli.swiftray(["microbenchmark", "--quick", "--filter", "get calls", "--compare", file])

@@ -29,7 +29,7 @@ public struct RuntimeOptions: Sendable {
     /// function can opt out with `TaskOptions.enableTaskEvents`).
     public var recordTaskEvents: Bool = true
     /// How many recent events are kept (older ones are overwritten).
-    public var taskEventCapacity: Int = 1 << 20
+    public var taskEventCapacity: Int = 1 << 18
     /// Seconds between samples published through swift-metrics; nil: no metrics (nothing runs).
     public var metricsInterval: Double? = nil
 
