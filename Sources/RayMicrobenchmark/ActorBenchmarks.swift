@@ -8,33 +8,42 @@ final class SmallValueActor: Sendable {
     func smallValueArg(_ x: Int) -> String { "ok" }
 }
 
-/// Ray's `Client` actor: calls each server `n` times and gets the results, from inside an actor.
-/// Used by one actor thread at a time.
-final class ClientActor: Sendable {
-    let servers: [ActorHandle<SmallValueActor>]
+/// Ray's `Client` actor (`num_cpus=0`): calls each server `n` times and gets the results, from
+/// inside an actor. `Server` is the callee's class (`SmallValueActor` or its async twin); `call`
+/// and `callWithArgument` make one call. Immutable; thread-safe.
+final class ClientActor<Server: AnyObject>: Sendable {
+    let servers: [ActorHandle<Server>]
     let ray: RayRuntime
+    let call: @Sendable (ActorHandle<Server>) throws -> ObjectRef<String>
+    let callWithArgument: (@Sendable (ActorHandle<Server>, ObjectRef<Int>) throws -> ObjectRef<String>)?
 
-    init(servers: [ActorHandle<SmallValueActor>], ray: RayRuntime) {
+    init(
+        servers: [ActorHandle<Server>], ray: RayRuntime, call: @escaping @Sendable (ActorHandle<Server>) throws -> ObjectRef<String>,
+        callWithArgument: (@Sendable (ActorHandle<Server>, ObjectRef<Int>) throws -> ObjectRef<String>)? = nil
+    ) {
         self.servers = servers
         self.ray = ray
+        self.call = call
+        self.callWithArgument = callWithArgument
     }
 
     func smallValueBatch(_ n: Int) throws -> Int {
         var results: [ObjectRef<String>] = []
         results.reserveCapacity(n * servers.count)
         for server in servers {
-            for _ in 0..<n { results.append(try server.remote(SmallValueActor.smallValue)) }
+            for _ in 0..<n { results.append(try call(server)) }
         }
         _ = try ray.get(results)
         return 0
     }
 
     func smallValueBatchArg(_ n: Int) throws -> Int {
+        guard let callWithArgument else { return try smallValueBatch(n) }
         let x = try ray.put(0)
         var results: [ObjectRef<String>] = []
         results.reserveCapacity(n * servers.count)
         for server in servers {
-            for _ in 0..<n { results.append(try server.remote(SmallValueActor.smallValueArg, x)) }
+            for _ in 0..<n { results.append(try callWithArgument(server, x)) }
         }
         _ = try ray.get(results)
         return 0
@@ -65,7 +74,9 @@ enum ActorBenchmarks {
             },
             Microbenchmark("1:n actor calls async", multiplier: Double(5000 * halfTheCPUs)) { ray in
                 let servers = try (0..<halfTheCPUs).map { _ in try ray.actor(zeroCPU) { SmallValueActor() } }
-                let client = try ray.actor(zeroCPU) { ClientActor(servers: servers, ray: ray) }
+                let client = try ray.actor(zeroCPU) {
+                    ClientActor(servers: servers, ray: ray) { try $0.remote(SmallValueActor.smallValue) }
+                }
                 return { _ = try ray.get(try client.remote(ClientActor.smallValueBatch, 5000)) }
             },
             Microbenchmark("n:n actor calls async", multiplier: Double(4 * 5000)) { ray in
@@ -78,7 +89,13 @@ enum ActorBenchmarks {
             },
             Microbenchmark("n:n actor calls with arg async", multiplier: Double(1000 * halfTheCPUs)) { ray in
                 let servers = try (0..<halfTheCPUs).map { _ in try ray.actor(zeroCPU) { SmallValueActor() } }
-                let clients = try servers.map { server in try ray.actor(zeroCPU) { ClientActor(servers: [server], ray: ray) } }
+                let clients = try servers.map { server in
+                    try ray.actor(zeroCPU) {
+                        ClientActor(
+                            servers: [server], ray: ray, call: { try $0.remote(SmallValueActor.smallValue) },
+                            callWithArgument: { try $0.remote(SmallValueActor.smallValueArg, $1) })
+                    }
+                }
                 return { _ = try ray.get(try clients.map { try $0.remote(ClientActor.smallValueBatchArg, 1000) }) }
             },
         ]

@@ -8,28 +8,6 @@ final class AsyncSmallValueActor: Sendable {
     func smallValueWithArg(_ x: Int) async -> String { "ok" }
 }
 
-/// Ray's `Client` actor (`num_cpus=0`) over async actors: calls each server `n` times and gets
-/// the results, from inside an actor. Immutable; thread-safe.
-final class AsyncClientActor: Sendable {
-    let servers: [ActorHandle<AsyncSmallValueActor>]
-    let ray: RayRuntime
-
-    init(servers: [ActorHandle<AsyncSmallValueActor>], ray: RayRuntime) {
-        self.servers = servers
-        self.ray = ray
-    }
-
-    func smallValueBatch(_ n: Int) throws -> Int {
-        var results: [ObjectRef<String>] = []
-        results.reserveCapacity(n * servers.count)
-        for server in servers {
-            for _ in 0..<n { results.append(try server.remote(AsyncSmallValueActor.smallValue)) }
-        }
-        _ = try ray.get(results)
-        return 0
-    }
-}
-
 /// The async-actor lines of `ray microbenchmark`, with Ray's loops and multipliers (they follow
 /// the actor lines). Thread-safe (values only).
 enum AsyncActorBenchmarks {
@@ -55,8 +33,10 @@ enum AsyncActorBenchmarks {
             },
             Microbenchmark("1:n async-actor calls async", multiplier: Double(5000 * halfTheCPUs)) { ray in
                 let servers = try (0..<halfTheCPUs).map { _ in try ray.actor(asyncActor) { AsyncSmallValueActor() } }
-                let client = try ray.actor(ActorBenchmarks.zeroCPU) { AsyncClientActor(servers: servers, ray: ray) }
-                return { _ = try ray.get(try client.remote(AsyncClientActor.smallValueBatch, 5000)) }
+                let client = try ray.actor(ActorBenchmarks.zeroCPU) {
+                    ClientActor(servers: servers, ray: ray) { try $0.remote(AsyncSmallValueActor.smallValue) }
+                }
+                return { _ = try ray.get(try client.remote(ClientActor.smallValueBatch, 5000)) }
             },
             Microbenchmark("n:n async-actor calls async", multiplier: Double(4 * 5000)) { ray in
                 let actors = try (0..<halfTheCPUs).map { _ in try ray.actor(asyncActor) { AsyncSmallValueActor() } }

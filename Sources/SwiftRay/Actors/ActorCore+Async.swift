@@ -152,8 +152,7 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
 /// call's `Task`, or the actor failing it while it is queued).
 final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
     private let body: @Sendable () async throws -> Result
-    private var output: TypedObjectEntry<Result>?
-    private let outputEntry: ObjectEntry
+    private var output: TaskOutput<Result>
 
     /// `output` must carry a reference counted for this call (`store.retain`).
     init(
@@ -161,35 +160,21 @@ final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked S
         body: @escaping @Sendable () async throws -> Result
     ) {
         self.body = body
-        self.output = output
-        outputEntry = output
+        self.output = TaskOutput(output)
         super.init(id: id, name: name, shape: shape, arguments: arguments)
     }
 
-    deinit {
-        if let output { output.store.release(typed: output) }
-    }
+    deinit { output.releaseIfHeld() }
 
     override func runAsyncBody() async throws {
         let value = try await body()
-        guard let output else { return }
+        guard output.isPending else { return }
         if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
-        do {
-            try output.store.fulfil(entry: output, with: value)
-        } catch ObjectStoreError.alreadyCompleted {
-            // Cancelled (and failed) while it ran: the value is dropped.
-        }
+        try output.deliver(value)
         state.store(.finished, ordering: .releasing)
-        self.output = nil
-        output.store.release(typed: output)
     }
 
-    override func failReturns(with error: any Error) {
-        guard let output else { return }
-        _ = output.store.complete(output, failing: error)
-        self.output = nil
-        output.store.release(typed: output)
-    }
+    override func failReturns(with error: any Error) { output.fail(with: error) }
 
-    override var returnEntries: [ObjectEntry] { [outputEntry] }
+    override var returnEntries: [ObjectEntry] { [output.identity] }
 }

@@ -100,9 +100,7 @@ class TaskRecord: @unchecked Sendable {
 /// safety as for ``TaskRecord``.
 final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
     private let body: @Sendable () throws -> Result
-    /// The return object, referenced until the task ends (then the user's refs decide).
-    private var output: TypedObjectEntry<Result>?
-    private let outputEntry: ObjectEntry
+    private var output: TaskOutput<Result>
 
     /// `output` must carry a reference counted for this task (`store.retain`).
     init(
@@ -110,37 +108,23 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
         body: @escaping @Sendable () throws -> Result
     ) {
         self.body = body
-        self.output = output
-        outputEntry = output
+        self.output = TaskOutput(output)
         super.init(id: id, name: name, shape: shape, arguments: arguments)
     }
 
-    deinit {
-        if let output { output.store.release(typed: output) }
-    }
+    deinit { output.releaseIfHeld() }
 
     override func runBody() throws {
         let value = try body()
-        guard let output else { return }
+        guard output.isPending else { return }
         if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
-        do {
-            try output.store.fulfil(entry: output, with: value)
-        } catch ObjectStoreError.alreadyCompleted {
-            // Cancelled (and failed) while it ran: the value is dropped.
-        }
+        try output.deliver(value)
         state.store(.finished, ordering: .releasing)
-        self.output = nil
-        output.store.release(typed: output)
     }
 
-    override func failReturns(with error: any Error) {
-        guard let output else { return }
-        _ = output.store.complete(output, failing: error)
-        self.output = nil
-        output.store.release(typed: output)
-    }
+    override func failReturns(with error: any Error) { output.fail(with: error) }
 
-    override var returnEntries: [ObjectEntry] { [outputEntry] }
+    override var returnEntries: [ObjectEntry] { [output.identity] }
 }
 
 /// A task declared with `numReturns`: its body returns an array whose elements become the
