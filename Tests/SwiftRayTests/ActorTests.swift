@@ -230,3 +230,28 @@ struct ActorTests {
         }
     }
 }
+
+@Suite("Actor handles outliving the caller's runtime variable")
+struct ActorLifetimeTests {
+    /// A handle made in a scope that drops its runtime variable.
+    static func handleOnly() throws -> ActorHandle<Counter> {
+        let ray = try RayRuntime(RuntimeOptions(topology: try Topology.load(.machine)))
+        return try ray.actor(ActorOptions(name: "outlives")) { Counter(node: nil) }
+    }
+
+    @Test("a handle keeps its runtime: calls through it work after the last other reference went")
+    func handleKeepsRuntime() throws {
+        let counter = try Self.handleOnly()
+        let ref = try counter.remote(Counter.increment)
+        #expect(try ref.value(from: counter) == 1)
+        counter.core.runtime.shutdown()
+        #expect(throws: (any Error).self) { try counter.core.runtime.get(try counter.remote(Counter.increment), timeout: 10) }
+    }
+}
+
+extension ObjectRef {
+    /// The value through the runtime of `actor` (tests).
+    fileprivate func value<State>(from actor: ActorHandle<State>) throws -> Value {
+        try actor.core.runtime.get(self, timeout: 10)
+    }
+}

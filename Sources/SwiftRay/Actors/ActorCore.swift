@@ -61,7 +61,10 @@ final class ActorCore: @unchecked Sendable {
     /// The shape its calls carry (their retries: `maxTaskRetries`).
     let callShape: TaskShape
     let factory: @Sendable () throws -> AnyObject
-    unowned(unsafe) let runtime: RayRuntime
+    /// Strong: a handle may outlive every other reference to the runtime, and a call through it
+    /// must still find it. (The runtime's tables let go of the actor when it dies, which breaks
+    /// the cycle.)
+    let runtime: RayRuntime
     let state: Locked<State>
     /// The lane of each named concurrency group (the default group is lane 0).
     let laneIndex: [String: Int]
