@@ -136,3 +136,37 @@ struct AsyncTaskTests {
         }
     }
 }
+
+@Suite("Runtime context inside async bodies")
+struct AsyncContextTests {
+    final class Probe {
+        func context(_ ray: RayRuntime) async -> RuntimeContext {
+            await Swift.Task.yield()
+            return ray.runtimeContext
+        }
+    }
+
+    @Test("an async task and an async actor call see their own task, actor and node after suspending")
+    func context() throws {
+        try withRuntime { ray in
+            let f = try ray.remote(TaskOptions(name: "async-ctx")) { () async -> RuntimeContext in
+                await Swift.Task.yield()
+                return ray.runtimeContext
+            }
+            let context = try ray.get(try f.remote(), timeout: 30)
+            #expect(context.taskName == "async-ctx")
+            #expect(context.nodeID == 0)
+            #expect(context.taskID != nil)
+
+            let probe = try ray.actor(ActorOptions(isAsync: true)) { Probe() }
+            let inActor = try ray.get(try probe.remote { await $0.context(ray) }, timeout: 30)
+            #expect(inActor.actorID == probe.id)
+            #expect(inActor.nodeID == 0)
+
+            let ending = try ray.actor(ActorOptions(isAsync: true)) { Probe() }
+            let ended = try ray.get(try ending.remote { _ async in ray.exitActor() }, timeout: 30)
+            #expect(ended)
+            #expect(waitUntil { ending.isDead })
+        }
+    }
+}

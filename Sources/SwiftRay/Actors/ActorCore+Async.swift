@@ -58,7 +58,8 @@ extension ActorCore {
         call.shape.events?.record(call, .started)
         do {
             if let asyncCall = call as? AsyncActorCallRecord {
-                try await asyncCall.runAsyncBody()
+                let frame = TaskFrames.Frame(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store))
+                try await TaskFrames.$asyncFrame.withValue(frame) { try await asyncCall.runAsyncBody() }
             } else {
                 try runSyncBody(call)
             }

@@ -45,10 +45,11 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
             throw RuntimeError.startFailed("no executor for domain \(lease.node): \(error)")
         }
         let waiter = ReadinessWaiter.forCurrentThread(needed: 1, executor: executor)
+        let frame = TaskFrames.Frame(task: self, lease: lease, actor: nil, runtime: dispatcher.runtimeID)
         let handle = Swift.Task(executorPreference: preference) { [self, body] in
             let result: Swift.Result<Result, any Error>
             do {
-                result = .success(try await body())
+                result = .success(try await TaskFrames.$asyncFrame.withValue(frame) { try await body() })
             } catch {
                 result = .failure(error)
             }

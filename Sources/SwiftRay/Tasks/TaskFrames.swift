@@ -7,8 +7,8 @@ import Glibc
 /// One instance per thread, reached through a thread-local key; used only by its thread (not
 /// thread-safe, and never shared).
 final class TaskFrames {
-    /// One running task. A plain value.
-    struct Frame {
+    /// One running task. Immutable; thread-safe (its references are to thread-safe objects).
+    struct Frame: @unchecked Sendable {
         let task: TaskRecord
         /// The lease it runs on (nil for an actor's call).
         let lease: Lease?
@@ -55,8 +55,15 @@ final class TaskFrames {
     @inline(__always)
     func pop() { frames.removeLast() }
 
-    /// The innermost frame of `runtime`'s tasks on the calling thread.
+    /// The frame of the async task or async actor call whose Swift `Task` is running: its body
+    /// may resume on any worker, whose thread frames belong to whatever that worker runs, so an
+    /// async body carries its frame as a task-local value instead.
+    @TaskLocal static var asyncFrame: Frame?
+
+    /// The innermost frame of `runtime`'s tasks: the running async body's, else the innermost
+    /// one on the calling thread.
     static func innermost(of runtime: ObjectIdentifier) -> Frame? {
+        if let frame = asyncFrame { return frame.runtime == runtime ? frame : nil }
         guard let frame = existing?.frames.last, frame.runtime == runtime else { return nil }
         return frame
     }
