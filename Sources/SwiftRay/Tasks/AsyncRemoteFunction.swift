@@ -10,10 +10,9 @@
 ///
 /// Inside the body, `try await ref.value` and `await ray.wait(...)` suspend without holding a
 /// thread; check cancellation with `Task.isCancelled` / `Task.checkCancellation()`
-/// (``RayRuntime/cancel(_:)`` cancels the Swift `Task`). `ray.isCancelled` and
-/// `ray.runtimeContext` read the calling thread's task, which an async body does not own (it
-/// may resume on any worker of its domain): don't use them there. Errors and retries are as for
-/// sync tasks.
+/// (``RayRuntime/cancel(_:)`` cancels the Swift `Task`); `ray.isCancelled` and
+/// `ray.runtimeContext` work too (the body carries its task as a task-local value, wherever it
+/// resumes). Errors and retries are as for sync tasks.
 ///
 /// A plain value; thread-safe.
 public struct AsyncRemoteFunction<Arguments, Result: Sendable>: Sendable {
