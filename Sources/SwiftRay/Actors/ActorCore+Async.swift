@@ -80,17 +80,7 @@ extension ActorCore {
     /// Waits, suspended, until every entry is complete (or the awaiting task is cancelled).
     static func awaitArguments(_ entries: [ObjectEntry], store: ObjectStore) async {
         for entry in entries where !entry.isComplete {
-            let (waiter, wake) = AsyncWake.waiter(needed: 1)
-            guard store.register(waiter, with: entry) else { continue }
-            await withTaskCancellationHandler {
-                await wake.suspend()
-            } onCancel: {
-                waiter.fire()
-            }
-            if !entry.isComplete {
-                store.unregister(waiter, from: entry)
-                return
-            }
+            guard await store.awaitCompletion(of: entry) else { return }
         }
     }
 
@@ -167,13 +157,7 @@ final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked S
 
     deinit { output.releaseIfHeld() }
 
-    override func runAsyncBody() async throws {
-        let value = try await body()
-        guard output.isPending else { return }
-        if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
-        try output.deliver(value)
-        state.store(.finished, ordering: .releasing)
-    }
+    override func runAsyncBody() async throws { try deliver(try await body(), into: &output) }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 

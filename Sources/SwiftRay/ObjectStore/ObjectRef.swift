@@ -47,22 +47,28 @@ public final class ObjectRef<Value: Sendable>: Sendable, Hashable, CustomStringC
             let store = entry.store
             try store.checkOpen()
             if let value = try entry.result() { return value }
-            let (waiter, wakeBox) = AsyncWake.waiter(needed: 1)
-            if store.register(waiter, with: entry) {
-                await withTaskCancellationHandler {
-                    await wakeBox.suspend()
-                } onCancel: {
-                    waiter.fire()
-                }
-                if !entry.isComplete {
-                    store.unregister(waiter, from: entry)
-                    try Task.checkCancellation()
-                }
-            }
+            if await !store.awaitCompletion(of: entry) { try Task.checkCancellation() }
             try store.checkOpen()
             if let value = try entry.result() { return value }
             throw CancellationError()
         }
+    }
+}
+
+extension ObjectStore {
+    /// Suspends (no thread held) until `entry` is complete; whether it is (false: the awaiting
+    /// task was cancelled first).
+    func awaitCompletion(of entry: ObjectEntry) async -> Bool {
+        let (waiter, wakeBox) = AsyncWake.waiter(needed: 1)
+        guard register(waiter, with: entry) else { return true }
+        await withTaskCancellationHandler {
+            await wakeBox.suspend()
+        } onCancel: {
+            waiter.fire()
+        }
+        if entry.isComplete { return true }
+        unregister(waiter, from: entry)
+        return false
     }
 }
 

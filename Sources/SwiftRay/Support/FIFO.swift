@@ -27,18 +27,6 @@ struct FIFO<Element> {
         return element
     }
 
-    /// Removes the first element matching `predicate`, keeping the order of the rest; whether one
-    /// was found. O(n).
-    mutating func remove(where predicate: (Element) -> Bool) -> Bool {
-        var remaining = FIFO()
-        var found = false
-        while let element = popFirst() {
-            if !found && predicate(element) { found = true } else { remaining.append(element) }
-        }
-        self = remaining
-        return found
-    }
-
     private mutating func grow() {
         var larger = ContiguousArray<Element?>(repeating: nil, count: Swift.max(16, slots.count * 2))
         for index in 0..<count {

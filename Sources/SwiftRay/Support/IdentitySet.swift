@@ -14,12 +14,6 @@ struct IdentitySet {
         mask = size - 1
     }
 
-    /// Adds `object`; false when it was there already.
-    @inline(__always)
-    mutating func insert(_ object: AnyObject) -> Bool {
-        insert(address: UInt(bitPattern: Unmanaged.passUnretained(object).toOpaque()))
-    }
-
     /// Adds the object at `address` (nonzero); false when it was there already.
     @inline(__always)
     mutating func insert(address: UInt) -> Bool {

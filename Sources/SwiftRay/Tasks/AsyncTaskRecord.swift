@@ -13,23 +13,23 @@
 /// is under a lock (``cancellationRequested()`` comes from any thread).
 final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
     private let body: @Sendable () async throws -> Result
-    /// The return object's ref, held until the task ends (then the user's refs decide).
-    private var output: ObjectRef<Result>?
-    private let outputEntry: ObjectEntry
+    /// The return object, referenced until the task ends (then the user's refs decide).
+    private var output: TaskOutput<Result>
     private let dispatcher: TaskDispatcher
     /// The Swift `Task` of the attempt that runs now, if any.
     private let running = Locked<Swift.Task<Void, Never>?>(nil)
 
     init(
-        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], output: ObjectRef<Result>,
+        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
         dispatcher: TaskDispatcher, body: @escaping @Sendable () async throws -> Result
     ) {
         self.body = body
-        self.output = output
-        outputEntry = output.entry
+        self.output = TaskOutput(output)
         self.dispatcher = dispatcher
         super.init(id: id, name: name, shape: shape, arguments: arguments)
     }
+
+    deinit { output.releaseIfHeld() }
 
     /// Runs the body once as a Swift `Task` on the lease's domain and waits for it, helping.
     /// Never throws: the Swift `Task` settles the attempt.
@@ -71,26 +71,19 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
     private func settle(_ result: Swift.Result<Result, any Error>, on lease: Lease) {
         switch result {
         case .success(let value):
-            guard let output else { return }
-            if cancelled.load(ordering: .acquiring) {
-                finish(failing: TaskCancelled(taskID: id, taskName: name))
-                return
-            }
             do {
-                try output.entry.store.fulfil(output, with: value)
-            } catch ObjectStoreError.alreadyCompleted {
-                // Cancelled (and failed) while it ran: the value is dropped.
+                try deliver(value, into: &output)
+            } catch is TaskCancelled {
+                finish(failing: TaskCancelled(taskID: id, taskName: name))
             } catch {
                 // The store failed the object itself (full, shut down).
             }
-            state.store(.finished, ordering: .releasing)
-            self.output = nil
         case .failure(let error):
             if cancelled.load(ordering: .acquiring) {
                 finish(failing: TaskCancelled(taskID: id, taskName: name))
             } else if mayRetry(after: error) {
                 state.store(.pendingNodeAssignment, ordering: .relaxed)
-                if lease.queue.pushRetry(self) { dispatcher.requestLease(for: lease.queue) }
+                if lease.queue.push(self) { dispatcher.requestLease(for: lease.queue) }
             } else {
                 finish(failing: error)
             }
@@ -101,11 +94,7 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
         running.withLock { $0 }?.cancel()
     }
 
-    override func failReturns(with error: any Error) {
-        guard let output else { return }
-        try? output.entry.store.fail(output, with: error)
-        self.output = nil
-    }
+    override func failReturns(with error: any Error) { output.fail(with: error) }
 
-    override var returnEntries: [ObjectEntry] { [outputEntry] }
+    override var returnEntries: [ObjectEntry] { [output.identity] }
 }

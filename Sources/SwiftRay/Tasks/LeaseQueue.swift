@@ -56,9 +56,6 @@ final class LeaseQueue: @unchecked Sendable {
         }
     }
 
-    /// Queues `task` again at the back (a retry).
-    func pushRetry(_ task: TaskRecord) -> Bool { push(task) }
-
     /// The next task for a running lease, one at a time (a long task never holds others back
     /// while another lease could run them). `finishedOne`: the runner finished its previous task.
     /// Also says whether one more lease is wanted for what remains queued.
@@ -106,10 +103,7 @@ final class LeaseQueue: @unchecked Sendable {
     func leaseRequestFailed() -> [TaskRecord] {
         state.withLock { state in
             state.requestOutstanding = false
-            var failed: [TaskRecord] = []
-            while let task = state.tasks.popFirst() { failed.append(task) }
-            queuedHint.store(0, ordering: .relaxed)
-            return failed
+            return takeAll(&state)
         }
     }
 
@@ -131,27 +125,16 @@ final class LeaseQueue: @unchecked Sendable {
         }
     }
 
-    /// Removes `task` if it is still queued; whether it was.
-    func remove(_ task: TaskRecord) -> Bool {
-        state.withLock { state in
-            defer { queuedHint.store(state.tasks.count, ordering: .relaxed) }
-            return state.tasks.remove { $0 === task }
-        }
-    }
-
     /// Every queued task, taken out (shutdown).
     func drain() -> [TaskRecord] {
-        state.withLock { state in
-            var all: [TaskRecord] = []
-            while let task = state.tasks.popFirst() { all.append(task) }
-            queuedHint.store(0, ordering: .relaxed)
-            return all
-        }
+        state.withLock { takeAll(&$0) }
     }
 
-    /// Queued tasks and running leases (state API, tests).
-    var counts: (queued: Int, runningLeases: Int) {
-        state.withLock { ($0.tasks.count, $0.runningLeases) }
+    private func takeAll(_ state: inout State) -> [TaskRecord] {
+        var all: [TaskRecord] = []
+        while let task = state.tasks.popFirst() { all.append(task) }
+        queuedHint.store(0, ordering: .relaxed)
+        return all
     }
 
     /// One more lease is wanted when more tasks wait than idle runners can take, below the

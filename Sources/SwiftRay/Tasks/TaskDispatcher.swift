@@ -247,7 +247,7 @@ final class TaskDispatcher: @unchecked Sendable {
                 task.state.store(.pendingNodeAssignment, ordering: .relaxed)
                 task.shape.events?.record(task, .failed, error: error)
                 task.shape.events?.record(task, .queued)
-                if lease.queue.pushRetry(task) { requestLease(for: lease.queue) }
+                if lease.queue.push(task) { requestLease(for: lease.queue) }
             } else {
                 task.finish(failing: error)
             }

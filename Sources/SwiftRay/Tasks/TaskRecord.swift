@@ -64,6 +64,15 @@ class TaskRecord: @unchecked Sendable {
         return shape.options.retryExceptions.allows(error)
     }
 
+    /// Stores a successful attempt's `value` in `output`: once, and not after a cancel (then it
+    /// throws ``TaskCancelled``). Throws what storing throws (`ObjectStoreFull`).
+    func deliver<Value: Sendable>(_ value: Value, into output: inout TaskOutput<Value>) throws {
+        guard output.isPending else { return }
+        if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
+        try output.deliver(value)
+        state.store(.finished, ordering: .releasing)
+    }
+
     /// Ends the task with `error`: every get of its refs throws it wrapped as a ``RayTaskError``
     /// (``TaskCancelled`` and ``TaskUnschedulable`` stay as they are).
     func finish(failing error: any Error) {
@@ -114,13 +123,7 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
 
     deinit { output.releaseIfHeld() }
 
-    override func runBody() throws {
-        let value = try body()
-        guard output.isPending else { return }
-        if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
-        try output.deliver(value)
-        state.store(.finished, ordering: .releasing)
-    }
+    override func runBody() throws { try deliver(try body(), into: &output) }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 

@@ -41,7 +41,4 @@ final class TaskShape: @unchecked Sendable {
         guard usesLocality, let node, node < queues.count - 1 else { return queues[queues.count - 1] }
         return queues[node]
     }
-
-    /// Every queue of the class.
-    var allQueues: [LeaseQueue] { queues }
 }
