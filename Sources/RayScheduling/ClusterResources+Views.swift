@@ -22,7 +22,7 @@ extension ClusterResources {
         guard pools.indices.contains(node) else { throw .unknownNode(id: node, nodeCount: pools.count) }
         var table = ResourceTable()
         let pool = pools[node]
-        for index in pool.total.indices where index != ResourceID.bundle.rawValue && pool.total[index] != .zero {
+        for index in pool.total.indices where !ResourceID(rawValue: index).isHidden && pool.total[index] != .zero {
             let resource = ResourceID(rawValue: index)
             table.add(names.name(of: resource), total: pool.total[index], available: pool.available(of: resource))
         }

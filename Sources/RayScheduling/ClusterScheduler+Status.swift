@@ -35,7 +35,7 @@ extension ClusterScheduler {
     private func usageSums(ofNode node: Int) -> [String: UsageSums] {
         var sums: [String: UsageSums] = [:]
         let pool = resources.pools[node]
-        for index in pool.total.indices where index != ResourceID.bundle.rawValue {
+        for index in pool.total.indices where !ResourceID(rawValue: index).isHidden {
             let resource = ResourceID(rawValue: index)
             guard pool.total[index] != .zero else { continue }
             sums[resources.names.name(of: resource), default: UsageSums()].add(UsageSums(

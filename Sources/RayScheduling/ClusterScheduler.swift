@@ -136,7 +136,8 @@ public struct ClusterScheduler: Sendable {
     /// What a running task holds, by name (Ray's `get_assigned_resources`).
     public func assignedResources(of task: TaskID) -> ResourceSet? {
         guard let held = resources.tasks[task]?.held else { return nil }
-        return resources.names.resourceSet(for: held.amounts.filtered(keeping: .bundle, only: false))
+        return resources.names.resourceSet(
+            for: held.amounts.filtered(keeping: .bundle, only: false).filtered(keeping: .exclusiveCPU, only: false))
     }
 
     /// Whether a task is queued (waiting or infeasible).

@@ -40,7 +40,22 @@ public struct NodeResources: Sendable, Hashable {
             units.append(UnitInstances(
                 resource: .cpu, labels: Array(spec.pus.prefix(count)), capacity: Array(repeating: .one, count: count)))
         }
+        let exclusive = exclusivePUs(of: spec)
+        if !exclusive.isEmpty {
+            units.append(UnitInstances(
+                resource: .exclusiveCPU, labels: exclusive, capacity: Array(repeating: .one, count: exclusive.count)))
+        }
         return ResourcePool(total: total, units: units)
+    }
+
+    /// The PUs a node lends as exclusive cores (``ResourceID/exclusiveCPU``), in the order they
+    /// are handed out: every PU but the lowest-numbered one (which stays with the node's
+    /// workers), highest first, and no more than the node's whole CPUs.
+    static func exclusivePUs(of spec: NodeSpec) -> [Int] {
+        let sorted = spec.pus.sorted()
+        guard sorted.count > 1, spec.cpus >= .one else { return [] }
+        let limit = min(sorted.count - 1, Int(spec.cpus.wholeUnits))
+        return Array(sorted.dropFirst().reversed().prefix(limit))
     }
 
     /// Whether the node has GPUs (requests without GPU try nodes without GPUs first).

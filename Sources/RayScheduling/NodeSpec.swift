@@ -97,7 +97,8 @@ public struct NodeSpec: Sendable, Hashable {
 
     static func custom(_ resources: [String: Double]) throws(ResourceError) -> ResourceSet {
         for name in resources.keys where ResourceID.predefinedNames.contains(name) {
-            throw name == "bundle" ? .reservedResourceName(name) : .predefinedResourceInCustom(name: name)
+            throw ResourceSet.reservedNames.contains(name)
+                ? .reservedResourceName(name) : .predefinedResourceInCustom(name: name)
         }
         return try ResourceSet(resources)
     }

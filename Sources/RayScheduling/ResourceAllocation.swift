@@ -23,6 +23,10 @@ public struct ResourceAllocation: Sendable, Hashable {
     /// the node does not pin CPUs).
     public var cpuIDs: [Int] { labels(of: .cpu) }
 
+    /// The OS indexes of the PUs the allocation holds exclusively (a request made with
+    /// ``SchedulingRequest/exclusiveCPUs``), ascending; empty otherwise.
+    public var exclusivePUs: [Int] { labels(of: .exclusiveCPU) }
+
     func labels(of resource: ResourceID) -> [Int] {
         guard !instances.isEmpty else { return [] }
         var result: [Int] = []

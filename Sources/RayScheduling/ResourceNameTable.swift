@@ -25,6 +25,7 @@ public struct ResourceNameTable: Sendable, Hashable {
         case "memory": return .memory
         case "object_store_memory": return .objectStoreMemory
         case "bundle": return .bundle
+        case "exclusive_CPU": return .exclusiveCPU
         default: return ids[name]
         }
     }

@@ -1,7 +1,7 @@
 /// Totals and availability of resources in one place that tasks allocate from: a node's free
 /// resources, or the reservation of one placement-group bundle. Quantities are dense arrays
 /// indexed by ``ResourceID`` (a resource beyond the arrays has total 0); unit-instance resources
-/// (GPU, pinned CPU) also keep per-instance availability in ``UnitInstances``.
+/// (GPU, pinned CPU, exclusive cores) also keep per-instance availability in ``UnitInstances``.
 ///
 /// Allocation is all or nothing and ``free(_:)`` restores exactly what ``allocate(_:)`` took.
 /// A plain value; thread-safe.
@@ -10,7 +10,7 @@ public struct ResourcePool: Sendable, Hashable {
     public private(set) var total: [FixedPoint]
     /// Available quantity per resource id.
     public private(set) var available: [FixedPoint]
-    /// The unit-instance resources of the pool (at most GPU and CPU).
+    /// The unit-instance resources of the pool (at most GPU, CPU and exclusive_CPU).
     public private(set) var units: [UnitInstances]
     /// CPUs promised to tasks blocked in get/wait that wait to take theirs back: other requests
     /// see that much less CPU, so a blocked task is not starved by new work.

@@ -18,7 +18,7 @@ public struct ResourceSet: Sendable, Hashable, CustomStringConvertible {
     /// A bundle or a node's resources by name, `CPU` and `GPU` included, as in Ray's
     /// `placement_group([{"CPU": 2, "GPU": 1}])`.
     ///
-    /// Throws for an empty or reserved name (`bundle`), a negative, NaN, infinite or too-precise
+    /// Throws for an empty or reserved name (`bundle`, `exclusive_CPU`), a negative, NaN, infinite or too-precise
     /// quantity, or a fractional GPU above 1 (1.5).
     public init(_ quantities: [String: Double]) throws(ResourceError) {
         var result: [String: FixedPoint] = [:]
@@ -40,7 +40,7 @@ public struct ResourceSet: Sendable, Hashable, CustomStringConvertible {
         cpus: Double = 0, gpus: Double = 0, memory: Double = 0, objectStoreMemory: Double = 0,
         resources: [String: Double] = [:]
     ) throws(ResourceError) {
-        for name in resources.keys where name != "bundle" && ResourceID.predefinedNames.contains(name) {
+        for name in resources.keys where !Self.reservedNames.contains(name) && ResourceID.predefinedNames.contains(name) {
             throw .predefinedResourceInCustom(name: name)
         }
         var all = resources
@@ -72,8 +72,11 @@ public struct ResourceSet: Sendable, Hashable, CustomStringConvertible {
 
     static func checkName(_ name: String) throws(ResourceError) {
         guard !name.isEmpty else { throw .emptyResourceName }
-        guard name != "bundle" else { throw .reservedResourceName(name) }
+        guard !Self.reservedNames.contains(name) else { throw .reservedResourceName(name) }
     }
+
+    /// Names only the scheduler itself books (``ResourceID/isHidden``).
+    static let reservedNames: Set<String> = ["bundle", "exclusive_CPU"]
 
     /// Ray's rule for GPU-like resources: a fraction is only allowed below one instance.
     static func checkUnitRule(name: String, value: Double, amount: FixedPoint) throws(ResourceError) {

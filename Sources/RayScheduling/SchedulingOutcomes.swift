@@ -49,6 +49,8 @@ public struct TaskPlacement: Sendable, Hashable {
     public var gpuIDs: [Int] { allocation.gpuIDs }
     /// The PUs it is pinned to, when its node pins CPUs.
     public var cpuIDs: [Int] { allocation.cpuIDs }
+    /// The PUs it holds exclusively (exclusive cores), ascending; empty otherwise.
+    public var exclusivePUs: [Int] { allocation.exclusivePUs }
 }
 
 /// A task that fails while queued, and why. A plain value; thread-safe.

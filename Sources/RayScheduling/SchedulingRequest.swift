@@ -12,6 +12,9 @@ public struct SchedulingRequest: Sendable, Hashable {
     /// Whether this places an actor (a zero-resource actor with DEFAULT strategy goes to a random
     /// node, so such actors spread).
     public let isActorCreation: Bool
+    /// Whether the CPUs it holds are exclusive cores: as many `exclusive_CPU` instances (named
+    /// PUs of the node, see ``ResourceID/exclusiveCPU``) as whole CPUs, on top of the CPUs.
+    public let exclusiveCPUs: Bool
     /// ``resources`` plus the `bundle` token, what a task takes inside a bundle.
     let resourcesInBundle: ResourceRequest
     /// ``placementResources`` plus the `bundle` token.
@@ -20,17 +23,30 @@ public struct SchedulingRequest: Sendable, Hashable {
     /// A request holding `resources` while it runs and needing `placementResources` (default:
     /// the same) free to be placed, with `strategy`. Intern shapes with
     /// ``ClusterScheduler/resourceRequest(for:)``.
+    ///
+    /// With `exclusiveCPUs` the request also takes one `exclusive_CPU` instance per whole CPU
+    /// it holds: only nodes with that many PUs to lend can place it (others are infeasible),
+    /// and while it holds them no other exclusive request gets those PUs. (A fractional CPU
+    /// part is held as a plain CPU share.)
     public init(
         resources: ResourceRequest, placementResources: ResourceRequest? = nil,
-        strategy: SchedulingStrategy = .default, isActorCreation: Bool = false
+        strategy: SchedulingStrategy = .default, isActorCreation: Bool = false, exclusiveCPUs: Bool = false
     ) {
+        var resources = resources
+        var placementResources = placementResources ?? resources
+        let cores = FixedPoint(rawValue: resources.amount(of: .cpu).wholeUnits * FixedPoint.scale)
+        if exclusiveCPUs, cores != .zero {
+            resources = resources.adding(.exclusiveCPU, cores)
+            placementResources = placementResources.adding(.exclusiveCPU, cores)
+        }
         self.resources = resources
-        self.placementResources = placementResources ?? resources
+        self.placementResources = placementResources
         self.strategy = strategy
         self.isActorCreation = isActorCreation
+        self.exclusiveCPUs = exclusiveCPUs
         if case .placementGroup = strategy {
             resourcesInBundle = resources.adding(.bundle, .bundleTokenPerTask)
-            placementInBundle = self.placementResources.adding(.bundle, .bundleTokenPerTask)
+            placementInBundle = placementResources.adding(.bundle, .bundleTokenPerTask)
         } else {
             resourcesInBundle = resources
             placementInBundle = self.placementResources

@@ -29,6 +29,29 @@ public enum ThreadBinding {
         return try currentThreadCPUs()
     }
 
+    /// Binds another thread of this process (`thread`, from ``ThreadHandle/current`` on that
+    /// thread) to `cpus` and returns its binding read back.
+    public static func bind(_ thread: ThreadHandle, to cpus: CPUSet) throws(TopologyError) -> CPUSet {
+        let host = try HwlocTopology.loadedHost()
+        try HwlocBitmap.withBitmap(cpus) { (bitmap) throws(TopologyError) in
+            guard hwloc_set_thread_cpubind(host.handle, thread.raw, bitmap, 0) == 0 else {
+                throw .bindingFailed(cpus: cpus, errno: errno)
+            }
+        }
+        return try Self.cpus(of: thread)
+    }
+
+    /// The PUs thread `thread` of this process may run on, as the kernel reports them.
+    public static func cpus(of thread: ThreadHandle) throws(TopologyError) -> CPUSet {
+        let host = try HwlocTopology.loadedHost()
+        return try HwlocBitmap.withBitmap([]) { (bitmap) throws(TopologyError) in
+            guard hwloc_get_thread_cpubind(host.handle, thread.raw, bitmap, 0) == 0 else {
+                throw .hwlocFailure(operation: "hwloc_get_thread_cpubind", errno: errno)
+            }
+            return CPUSet(HwlocBitmap.indexes(bitmap))
+        }
+    }
+
     /// The PUs the calling thread may run on, as the kernel reports them.
     public static func currentThreadCPUs() throws(TopologyError) -> CPUSet {
         let host = try HwlocTopology.loadedHost()
@@ -52,7 +75,31 @@ public enum ThreadBinding {
     }
 }
 
+/// A thread of this process, for binding it from another thread. A plain value; thread-safe
+/// (the thread it names may have ended: binding it then fails with a typed error).
+public struct ThreadHandle: Sendable, Hashable {
+    let raw: pthread_t
+
+    /// The calling thread.
+    public static var current: ThreadHandle { ThreadHandle(raw: pthread_self()) }
+}
+
 extension Topology {
+    /// Binds thread `thread` to `cpus` (OS indexes of this topology's PUs); skipped when the
+    /// topology is virtual.
+    @discardableResult
+    public func bind(_ thread: ThreadHandle, to cpus: CPUSet) throws(TopologyError) -> BindingOutcome {
+        if let unknown = cpus.first(where: { !allPUs.contains(pu: $0) }) { throw .unknownPU(osIndex: unknown) }
+        guard !isVirtual else { return Self.skipVirtualBinding(source) }
+        return .bound(try ThreadBinding.bind(thread, to: cpus))
+    }
+
+    /// Binds the calling thread to `cpus`; skipped when the topology is virtual.
+    @discardableResult
+    public func bindCurrentThread(to cpus: CPUSet) throws(TopologyError) -> BindingOutcome {
+        try bind(.current, to: cpus)
+    }
+
     /// Binds the calling thread to the PUs of domain `id`; skipped (with one logged notice per
     /// process) when the topology is virtual.
     @discardableResult

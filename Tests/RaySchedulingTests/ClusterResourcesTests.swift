@@ -45,7 +45,7 @@ struct ClusterResourcesTests {
         let accel = try #require(cluster.names.id(of: "accel"))
         #expect(node0.pool.total(of: accel) == .zero)
         #expect(node1.pool.total(of: accel) == .one)
-        #expect(node1.pool.units.map(\.resource) == [.gpu, .cpu])
+        #expect(node1.pool.units.map(\.resource) == [.gpu, .cpu, .exclusiveCPU])
         #expect(node1.pool.units[1].labels == Array(node1.spec.pus.prefix(6)))
     }
 

@@ -85,6 +85,49 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.measurement(nsPerOperation, (now() - start) / 1000)
     }
 
+    // Issue (actors): an exclusive-core actor's sync round trip (submit one call, get its result,
+    // back to back) under 10 µs median. Each iteration makes a fresh actor, warms it up, times
+    // 2,000 round trips one by one and reports their median; beside it in the same run a plain
+    // actor (numCPUs 0, Ray's benchmark actor) and a DispatchQueue hop with a semaphore.
+    let roundTrips = 2_000
+    let medianRoundTrip = BenchmarkMetric.custom("median round trip (ns)", polarity: .prefersSmaller, useScalingFactor: false)
+    func medianOfRoundTrips(_ roundTrip: () throws -> Void) rethrows -> Int {
+        for _ in 0..<200 { try roundTrip() }
+        var samples: [Int] = []
+        samples.reserveCapacity(roundTrips)
+        for _ in 0..<roundTrips {
+            let start = now()
+            try roundTrip()
+            samples.append(now() - start)
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+    for (label, options) in [
+        ("exclusive-core actor (1 core)", ActorOptions.exclusive(cores: 1)),
+        ("plain actor (numCPUs 0)", ActorOptions(numCPUs: 0)),
+    ] {
+        Benchmark(
+            "actor sync round trip: \(label)",
+            configuration: .init(metrics: [.wallClock, medianRoundTrip], maxDuration: .seconds(5), maxIterations: 20)
+        ) { benchmark in
+            let actor = try ray.actor(options) { Echo() }
+            benchmark.measurement(medianRoundTrip, try medianOfRoundTrips { blackHole(try ray.get(try actor.remote(Echo.ok))) })
+            ray.kill(actor)
+        }
+    }
+    Benchmark(
+        "actor sync round trip: peer, DispatchQueue.async + DispatchSemaphore",
+        configuration: .init(metrics: [.wallClock, medianRoundTrip], maxDuration: .seconds(5), maxIterations: 20)
+    ) { benchmark in
+        let queue = DispatchQueue(label: "peer")
+        let done = DispatchSemaphore(value: 0)
+        benchmark.measurement(medianRoundTrip, medianOfRoundTrips {
+            queue.async { done.signal() }
+            done.wait()
+        })
+    }
+
     Benchmark(
         "tasks: 10M in batches of 10k, dropped (peak RSS, objects left)",
         configuration: .init(metrics: [.wallClock, .peakMemoryResident, liveObjects, nsPerOperation], maxDuration: .seconds(120), maxIterations: 1)

@@ -4,6 +4,7 @@
 extension ActorCore {
     /// The executor preference of async calls of a threaded actor: its domain's executor.
     func domainPreference(_ domain: Int?) -> any TaskExecutor {
+        if let exclusiveThread { return exclusiveThread }
         guard let domain, let preference = try? runtime.executor.domainExecutor(domain) else { return runtime.executor }
         return preference
     }

@@ -1,4 +1,5 @@
 import Glibc
+import RayTopology
 import Synchronization
 
 /// One actor: its options, factory and instance, its mailboxes of calls (one per concurrency
@@ -75,6 +76,9 @@ final class ActorCore: @unchecked Sendable {
     let mailboxHint = Atomic<Int>(0)
     /// The instance; see the type's thread-safety note.
     nonisolated(unsafe) var instance: AnyObject?
+    /// For an actor with exclusive cores, the thread on its PUs: set when it is placed, before
+    /// its factory job is queued (which publishes it), and kept across restarts.
+    nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// The instance's type, set once before the handle is returned (lookup by name checks it).
     nonisolated(unsafe) var factoryType: ObjectIdentifier?
     /// Calls run at once when an actor is idle; a runner yields its worker after this many.
@@ -161,9 +165,16 @@ final class ActorCore: @unchecked Sendable {
     }
 
     func startRunner(on node: Int, lane: Int = 0) {
-        if runtime.executor.trySubmit(ActorRunner(actor: self, node: node, lane: lane), toDomain: node) != nil {
+        if !submit(ActorRunner(actor: self, node: node, lane: lane), node: node) {
             die(reason: "the runtime is shut down", restartable: false)
         }
+    }
+
+    /// Queues `job` where the actor's code runs: its exclusive thread, else (and once that has
+    /// stopped) a worker of `node`. False when the runtime is shut down.
+    func submit(_ job: QueuedJob, node: Int) -> Bool {
+        if let thread = exclusiveThread, thread.submit(job) { return true }
+        return runtime.executor.trySubmit(job, toDomain: node) == nil
     }
 
     /// The next call for a runner if there is one now (the runner stays counted).
@@ -209,6 +220,17 @@ final class ActorCore: @unchecked Sendable {
     /// The scheduler placed the actor: build its instance on its node.
     func placed(_ placement: TaskPlacement) {
         state.withLock { $0.placement = placement }
+        if options.exclusiveCores {
+            do {
+                let thread = try runtime.executor.startExclusiveThread(
+                    onPUs: CPUSet(placement.exclusivePUs), domain: placement.node)
+                exclusiveThread = thread
+                for loop in loops { loop.exclusiveThread = thread }
+            } catch {
+                die(reason: "its exclusive cores could not be set up: \(error)", restartable: false)
+                return
+            }
+        }
         create(on: placement.node)
     }
 
@@ -238,9 +260,7 @@ final class ActorCore: @unchecked Sendable {
             }
             for start in starts { startLane(start.lane, on: start.node) }
         }
-        do {
-            try runtime.executor.submit(toDomain: node, pinned: true, job)
-        } catch {
+        if !submit(ClosureJob(pinnedDomain: node, job), node: node) {
             die(reason: "the runtime is shut down", restartable: false)
         }
     }
@@ -273,6 +293,7 @@ final class ActorCore: @unchecked Sendable {
             return
         }
         guard released else { return }
+        exclusiveThread?.stop()
         let error = ActorError.actorDied(actor: displayName, reason: reason)
         for call in failed { call.finish(failing: error) }
         runtime.actorDied(self)
@@ -365,7 +386,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
             ran += 1
             if ran >= ActorCore.callsPerTurn {
                 // Let other jobs of this worker go first; this runner stays counted.
-                if actor.runtime.executor.trySubmit(self, toDomain: pinnedDomain) == nil { return }
+                if actor.submit(self, node: pinnedDomain ?? 0) { return }
             }
         }
     }

@@ -30,6 +30,9 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
     let executor: WorkStealingExecutor
     /// The actor's domain (set when it is placed, before any call runs).
     let domain = Atomic<Int>(0)
+    /// For an actor with exclusive cores, its thread: drains run there (set when the actor is
+    /// placed, before the loop is used).
+    nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// Starts queued calls; set once by the actor before the loop is used.
     nonisolated(unsafe) var onPump: @Sendable () -> Void = {}
     private let state = Locked(State())
@@ -68,7 +71,9 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
     /// (a dropped job would hang its task forever), with a logged warning.
     private func scheduleDrain() {
         let domain = domain.load(ordering: .acquiring)
-        guard executor.trySubmit(EventLoopDrain(loop: self, domain: domain), toDomain: domain) != nil else { return }
+        let drain = EventLoopDrain(loop: self, domain: domain)
+        if let exclusiveThread, exclusiveThread.submit(drain) { return }
+        guard executor.trySubmit(drain, toDomain: domain) != nil else { return }
         Logger(label: "swiftray.actor").warning("async actor call resumed after shutdown: running it on the global executor")
         let jobs: [UnownedJob] = state.withLock { state in
             var jobs: [UnownedJob] = []

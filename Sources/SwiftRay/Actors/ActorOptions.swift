@@ -40,13 +40,22 @@ public struct ActorOptions: Sendable {
     /// calls name their group with ``ActorHandle/options(concurrencyGroup:)``. Each group has its
     /// own queue, limit and (for an async actor) event loop, apart from the default group.
     public var concurrencyGroups: [String: Int]
+    /// Whether the actor gets cores of its own (beyond Ray): its whole CPUs (`numCPUs`, at
+    /// least 1) are taken from the scheduler as named PUs of its domain (`exclusive_CPU`
+    /// instances), its factory and every call run on a thread bound to exactly those PUs, and
+    /// the domain's workers are rebound to its other PUs while the actor lives: nothing else
+    /// runs there. A domain lends every PU but one (its workers keep the lowest); when none is
+    /// free the actor waits like any actor whose resources are busy (with hard node affinity,
+    /// on that domain), and one that asks for more than any domain can lend stays infeasible
+    /// (`ray status` shows it). Not with a placement-group strategy (bundles do not reserve PUs).
+    public var exclusiveCores: Bool
 
     /// Options with Ray's defaults unless given.
     public init(
         numCPUs: Double? = nil, numGPUs: Double = 0, memory: Double = 0, resources: [String: Double] = [:],
         schedulingStrategy: SchedulingStrategy? = nil, name: String? = nil, getIfExists: Bool = false,
         maxConcurrency: Int? = nil, maxRestarts: Int = 0, maxTaskRetries: Int = 0, maxPendingCalls: Int = -1,
-        isAsync: Bool = false, concurrencyGroups: [String: Int] = [:]
+        isAsync: Bool = false, concurrencyGroups: [String: Int] = [:], exclusiveCores: Bool = false
     ) {
         self.numCPUs = numCPUs
         self.numGPUs = numGPUs
@@ -61,6 +70,7 @@ public struct ActorOptions: Sendable {
         self.maxPendingCalls = maxPendingCalls
         self.isAsync = isAsync
         self.concurrencyGroups = concurrencyGroups
+        self.exclusiveCores = exclusiveCores
     }
 
     /// The default group's limit: `maxConcurrency`, else 1000 for an async actor, else 1.
@@ -73,6 +83,17 @@ public struct ActorOptions: Sendable {
         var pinned = options
         pinned.schedulingStrategy = .nodeAffinity(NodeAffinitySchedulingStrategy(nodeID: domain, soft: false))
         return pinned
+    }
+
+    /// Options that give the actor `cores` exclusive cores (``exclusiveCores``), on domain
+    /// `domain` (hard node affinity) when given, else where the scheduler finds them free.
+    public static func exclusive(
+        cores: Int, onDomain domain: Int? = nil, _ options: ActorOptions = ActorOptions()
+    ) -> ActorOptions {
+        var exclusive = domain.map { pinned(toDomain: $0, options) } ?? options
+        exclusive.numCPUs = Double(cores)
+        exclusive.exclusiveCores = true
+        return exclusive
     }
 
     /// Whether any resource was given (then the actor holds them for life).
@@ -113,6 +134,18 @@ public struct ActorOptions: Sendable {
         }
         guard maxPendingCalls == -1 || maxPendingCalls >= 1 else {
             throw .invalidOption(name: "maxPendingCalls", value: "\(maxPendingCalls)", reason: "must be -1 (no limit) or >= 1")
+        }
+        if exclusiveCores {
+            guard let cpus = numCPUs, cpus >= 1 else {
+                throw .invalidOption(
+                    name: "exclusiveCores", value: "true",
+                    reason: "needs numCPUs of at least 1 (the cores it holds), not \(numCPUs.map { "\($0)" } ?? "nil")")
+            }
+            if case .placementGroup? = schedulingStrategy {
+                throw .invalidOption(
+                    name: "exclusiveCores", value: "true",
+                    reason: "cannot be combined with a placement-group strategy (bundles do not reserve PUs)")
+            }
         }
         if let name, name.isEmpty {
             throw .invalidOption(name: "name", value: "\"\"", reason: "must not be empty")

@@ -26,7 +26,7 @@ extension RayRuntime {
             SchedulingRequest(
                 resources: scheduler.resourceRequest(for: held),
                 placementResources: scheduler.resourceRequest(for: placement),
-                strategy: strategy, isActorCreation: true)
+                strategy: strategy, isActorCreation: true, exclusiveCPUs: options.exclusiveCores)
         }
         let core = ActorCore(
             id: id, displayName: displayName, options: options, request: request, callShape: callShape, runtime: self,

@@ -8,6 +8,8 @@ public enum ExecutorError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownDomain(id: Int, domainCount: Int)
     /// A worker count below 1 for this domain.
     case invalidWorkerCount(domain: Int, count: Int)
+    /// PUs that cannot be reserved as exclusive cores in this domain, and why.
+    case invalidExclusivePUs(domain: Int, pus: [Int], reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum ExecutorError: Error, Sendable, Hashable, CustomStringConvertible {
             return "unknown domain id \(id): the executor has domains 0..<\(count)"
         case let .invalidWorkerCount(domain, count):
             return "invalid worker count \(count) for domain \(domain): must be at least 1"
+        case let .invalidExclusivePUs(domain, pus, reason):
+            return "PUs \(pus) cannot be exclusive cores of domain \(domain): \(reason)"
         }
     }
 }

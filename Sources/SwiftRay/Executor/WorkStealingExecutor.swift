@@ -48,9 +48,17 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     private let running = DispatchGroup()
     private let liveWorkers = Atomic<Int>(0)
     private let lifecycle = Locked<Lifecycle>(.running)
-    private let logger = Logger(label: "swiftray.executor")
+    /// PUs reserved for exclusive-core threads, worker threads to rebind, live exclusive threads
+    /// (see WorkStealingExecutor+ExclusiveCores.swift).
+    let coreBook = Locked(CoreReservations())
+    /// Exclusive-core threads still running.
+    let exclusiveThreadsRunning = DispatchGroup()
+    let logger = Logger(label: "swiftray.executor")
 
     private enum Lifecycle { case running, stopping, stopped }
+
+    /// Whether ``shutdown()`` has begun.
+    var isShuttingDown: Bool { lifecycle.withLock { $0 != .running } }
 
     /// Starts the workers for `topology`.
     public init(topology: Topology, configuration: Configuration = Configuration()) throws(ExecutorError) {
@@ -177,21 +185,28 @@ public final class WorkStealingExecutor: @unchecked Sendable {
 
     // MARK: Threads
 
-    /// Called by each worker as it starts.
-    func bindCurrentThread(toDomain domain: Int) {
-        guard configuration.bindThreads else { return }
-        do {
-            try topology.bindCurrentThread(toDomain: domain)
-            try topology.preferMemory(ofDomain: domain)
-        } catch {
-            logger.warning("worker of domain \(domain) runs unbound: \(error)")
+    /// Called by each worker as it starts: binds it to its domain's PUs (less those reserved
+    /// for exclusive cores) and its memory to the domain, and records it for later rebinding.
+    func bindWorkerThread(_ worker: Worker) {
+        coreBook.withLock { book in
+            book.workerThreads[worker.globalIndex] = .current
+            guard configuration.bindThreads else { return }
+            let domain = worker.domainID
+            do {
+                try topology.bindCurrentThread(to: book.workerPUs(of: topology.domains[domain]))
+                try topology.preferMemory(ofDomain: domain)
+            } catch {
+                logger.warning("worker of domain \(domain) runs unbound: \(error)")
+            }
         }
     }
 
-    /// The domain of the calling worker thread of this executor, or nil on any other thread.
+    /// The domain of the calling thread when it is one of this executor's workers or
+    /// exclusive-core threads, else nil.
     public var currentDomain: Int? {
-        guard let worker = Worker.current(of: self) else { return nil }
-        return worker.domainID
+        if let worker = Worker.current(of: self) { return worker.domainID }
+        guard let thread = ExclusiveCoreThread.current, thread.executor === self else { return nil }
+        return thread.domainID
     }
 
     /// Worker threads still running (0 once ``shutdown()`` has returned).
@@ -221,7 +236,7 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     /// ``ExecutorError/shutDownFromWorker`` when called by one of its own workers (it would wait
     /// for itself).
     public func shutdown() throws(ExecutorError) {
-        if Worker.current(of: self) != nil { throw .shutDownFromWorker }
+        if Worker.current(of: self) != nil || ExclusiveCoreThread.current?.executor === self { throw .shutDownFromWorker }
         let first = lifecycle.withLock { state in
             guard case .running = state else { return false }
             state = .stopping
@@ -231,6 +246,9 @@ public final class WorkStealingExecutor: @unchecked Sendable {
             running.wait()
             return
         }
+        // Exclusive-core threads first: what they run may still submit to the workers.
+        for thread in coreBook.withLock({ Array($0.exclusiveThreads.values) }) { thread.stop() }
+        exclusiveThreadsRunning.wait()
         accepting.store(false, ordering: .sequentiallyConsistent)
         for domain in domains { domain.pinned.close() }
         // A submission that saw `accepting` before it was cleared finishes its push first.

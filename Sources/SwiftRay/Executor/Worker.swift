@@ -90,7 +90,7 @@ final class Worker: @unchecked Sendable {
     /// The worker thread's body: binds to the domain, then runs jobs until shutdown.
     func run() {
         pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
-        executor.bindCurrentThread(toDomain: domainID)
+        executor.bindWorkerThread(self)
         while true {
             if let job = findWork() {
                 execute(job)

@@ -16,7 +16,8 @@ public struct RuntimeContext: Sendable, Hashable {
     public let assignedResources: ResourceSet
     /// The machine-wide GPU indexes the task may use (its `CUDA_VISIBLE_DEVICES`).
     public let gpuIDs: [Int]
-    /// The PUs the task is pinned to, when its node pins CPUs.
+    /// The PUs the task is pinned to: when its node pins CPUs, or for an actor with exclusive
+    /// cores, the PUs it holds alone.
     public let cpuIDs: [Int]
     /// The placement group the task runs in.
     public let placementGroup: PlacementGroupID?
@@ -41,7 +42,8 @@ extension RayRuntime {
             let held = dispatcher.withScheduler { $0.assignedResources(of: actor.id) } ?? ResourceSet()
             var context = RuntimeContext(
                 taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement?.node,
-                assignedResources: held, gpuIDs: placement?.gpuIDs ?? [], cpuIDs: placement?.cpuIDs ?? [],
+                assignedResources: held, gpuIDs: placement?.gpuIDs ?? [],
+                cpuIDs: placement.map { $0.exclusivePUs.isEmpty ? $0.cpuIDs : $0.exclusivePUs } ?? [],
                 placementGroup: placement?.bundle?.group, bundleIndex: placement?.bundle?.index)
             context.actorID = actor.id
             context.actorName = actor.displayName
