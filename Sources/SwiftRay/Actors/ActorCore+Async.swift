@@ -56,7 +56,7 @@ extension ActorCore {
         }
         call.attempt += 1
         call.state.store(.running, ordering: .relaxed)
-        call.shape.events?.record(call, .started)
+        call.recordEvent(.started)
         do {
             if let asyncCall = call as? AsyncActorCallRecord {
                 let frame = TaskFrames.Frame(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store))
@@ -64,7 +64,7 @@ extension ActorCore {
             } else {
                 try runSyncBody(call)
             }
-            call.shape.events?.record(call, .finished)
+            call.recordEvent(.finished)
         } catch {
             failed(call, with: error, lane: lane)
         }

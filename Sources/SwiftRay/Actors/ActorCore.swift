@@ -137,7 +137,7 @@ final class ActorCore: @unchecked Sendable {
                 return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
             }
             call.state.store(.pendingNodeAssignment, ordering: .relaxed)
-            call.shape.events?.record(call, .queued)
+            call.recordEvent(.queued)
             state.lanes[lane].mailbox.append(call)
             if lane == 0 { mailboxHint.store(state.lanes[0].mailbox.count, ordering: .relaxed) }
             return .success(claimSlot(&state, lane: lane))
@@ -316,13 +316,13 @@ final class ActorCore: @unchecked Sendable {
         }
         call.attempt += 1
         call.state.store(.running, ordering: .relaxed)
-        call.shape.events?.record(call, .started)
+        call.recordEvent(.started)
         let frames = TaskFrames.current
         frames.push(.init(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store)))
         defer { frames.pop() }
         do {
             try call.runBody()
-            call.shape.events?.record(call, .finished)
+            call.recordEvent(.finished)
         } catch {
             failed(call, with: error, lane: lane)
         }

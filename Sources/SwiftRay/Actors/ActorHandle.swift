@@ -66,7 +66,7 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
             return try invoke(unsafeDowncast(instance, to: State.self))
         }
         output.entry.producer = call
-        call.shape.events?.record(call, .submitted)
+        call.recordEvent(.submitted)
         do {
             try core.enqueue(call, lane: try core.lane(ofGroup: concurrencyGroup))
         } catch {

@@ -79,9 +79,16 @@ final class Worker: @unchecked Sendable {
     /// a retain of the shared executor object would bounce its cache line between workers).
     @inline(__always)
     static func withCurrent<R>(of executor: WorkStealingExecutor, _ body: (Unmanaged<Worker>?) -> R) -> R {
+        withCurrent(ofExecutorAt: Unmanaged.passUnretained(executor).toOpaque(), body)
+    }
+
+    /// `withCurrent(of:_:)` for a caller that knows the executor by address only (and so never
+    /// loads, let alone retains, the shared executor object).
+    @inline(__always)
+    static func withCurrent<R>(ofExecutorAt address: UnsafeMutableRawPointer, _ body: (Unmanaged<Worker>?) -> R) -> R {
         guard let pointer = pthread_getspecific(key) else { return body(nil) }
         let unmanaged = Unmanaged<Worker>.fromOpaque(pointer)
-        let mine = unmanaged._withUnsafeGuaranteedRef { $0.executorAddress == Unmanaged.passUnretained(executor).toOpaque() }
+        let mine = unmanaged._withUnsafeGuaranteedRef { $0.executorAddress == address }
         return body(mine ? unmanaged : nil)
     }
 

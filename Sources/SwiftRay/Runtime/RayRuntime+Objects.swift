@@ -119,10 +119,10 @@ extension RayRuntime {
               frame.task.state.load(ordering: .relaxed) != .runningInGet
         else { return try body() }
         frame.task.state.store(.runningInGet, ordering: .relaxed)
-        frame.task.shape.events?.record(frame.task, .blocked)
+        frame.task.recordEvent(.blocked)
         defer {
             frame.task.state.store(.running, ordering: .relaxed)
-            frame.task.shape.events?.record(frame.task, .resumed)
+            frame.task.recordEvent(.resumed)
         }
         // An actor's call holds no lease: the actor's resources stay with it while it waits.
         guard let lease = frame.lease else { return try body() }

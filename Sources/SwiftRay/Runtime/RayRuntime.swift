@@ -135,11 +135,11 @@ public final class RayRuntime: Sendable {
         let pending = task.arguments.isEmpty ? [] : task.arguments.filter { !$0.isComplete }
         if pending.isEmpty {
             // One event for submitted-and-queued: the arguments are there already.
-            task.shape.events?.record(task, .queued, carriesName: true)
+            task.recordEvent(.queued, carriesName: true)
             argumentsResolved(task, recorded: true)
             return
         }
-        task.shape.events?.record(task, .submitted)
+        task.recordEvent(.submitted)
         let waiter = ReadinessWaiter(needed: pending.count, wake: .action { [self] in argumentsResolved(task) })
         for entry in pending where !store.register(waiter, with: entry) { waiter.objectCompleted() }
     }
@@ -156,7 +156,7 @@ public final class RayRuntime: Sendable {
             return
         }
         task.state.store(.pendingNodeAssignment, ordering: .relaxed)
-        if !recorded { task.shape.events?.record(task, .queued) }
+        if !recorded { task.recordEvent(.queued) }
         var preferred: Int? = nil
         if task.shape.usesLocality && executor.topology.domains.count > 1 {
             preferred = executor.currentDomain

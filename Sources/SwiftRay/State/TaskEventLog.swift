@@ -39,51 +39,39 @@ struct TaskEvent: Sendable {
     let error: String?
 }
 
-/// A ``TaskEvent`` as a ring stores it: 32 bytes and no reference-counted field (the name and
-/// actor are an index into the log's name table, an error's text sits in a side table), so
-/// recording writes half a cache line and retains nothing. A plain value.
-struct PackedTaskEvent {
-    let task: UInt64
-    let nanoseconds: Int
-    /// 1 + the name table index, carried by the first event of a task; 0 elsewhere.
-    let name: UInt32
-    let domain: Int16
-    let worker: Int16
-    let kind: TaskEvent.Kind
-}
-
-/// The events of one runtime: 16 shards, each a ring of the last `capacity / 16` events under its
-/// own lock; a thread appends to the shard its thread id picks, so recording is an uncontended
-/// lock, a 32-byte store and an unlock (no allocation and no retain; an error's text goes to a
-/// side table). Old events are overwritten: the state API sees the recent past, as Ray's GCS
-/// keeps a bounded number of task events.
+/// The events of one runtime: one ring per recording thread, written by that thread alone and
+/// read by anyone (see ``TaskEventRing``), so recording takes no lock, retains nothing and
+/// allocates nothing: a thread-local lookup, a clock read and four 8-byte stores. A thread finds
+/// its ring through a one-entry thread-local cache (its last log); a thread that records into
+/// several runtimes in turn looks its ring up under the log's lock when it switches. Each ring
+/// keeps the last `capacity / 16` events of its thread (old ones are overwritten: the state API
+/// sees the recent past, as Ray's GCS keeps a bounded number of task events). An error's text
+/// (failed events, rare) sits in a side table under a lock.
 ///
 /// Thread-safe.
 final class TaskEventLog: @unchecked Sendable {
-    /// One shard's ring. Not thread-safe by itself (under its lock).
-    struct Ring {
-        var events: [PackedTaskEvent] = []
-        /// The error text of each failed event, by its slot.
-        var errors: [Int: String] = [:]
-        var next = 0
-        var dropped = 0
-        /// Events recorded so far, by kind (metrics read these: no fold of the ring).
-        var counts = [Int](repeating: 0, count: 8)
-    }
-
-    static let shardCount = 16
-    /// Read without reference counting on the hot path (every thread records).
-    private let shards: UnretainedList<Locked<Ring>>
-    private let perShard: Int
+    /// Rings by the thread that writes them. A thread id reused by a new thread means the old
+    /// one has ended, so each ring still has one writer.
+    private let rings = Locked<[pthread_t: TaskEventRing]>([:])
+    private let perThread: Int
     /// Task names and actors by index (a shape registers once; events carry the index).
     private let names = Locked<[(name: String, actor: TaskID?)]>([])
-    /// The executor whose workers record (to name the worker and domain of an event).
-    unowned(unsafe) let executor: WorkStealingExecutor
+    /// The text of each failed event's error, by (ring serial, position).
+    private let errors = Locked<[UInt64: String]>([:])
+    /// The executor whose workers record (to name the worker and domain of an event), by
+    /// address: the hot path compares it with the calling worker's and never touches the object.
+    private let executorAddress: UnsafeMutableRawPointer
+    /// This log's identity in the threads' caches (never reused, unlike an address).
+    let serial: UInt64
+    private static let serials = Atomic<UInt64>(1)
+    private static let ringSerials = Atomic<UInt64>(1)
 
     init(capacity: Int, executor: WorkStealingExecutor) {
-        perShard = max(64, capacity / Self.shardCount)
-        shards = UnretainedList((0..<Self.shardCount).map { _ in Locked(Ring()) })
-        self.executor = executor
+        var size = 64
+        while size < capacity / 16 { size <<= 1 }
+        perThread = size
+        executorAddress = Unmanaged.passUnretained(executor).toOpaque()
+        serial = Self.serials.add(1, ordering: .relaxed).oldValue
     }
 
     /// The index that events of a shape named `name` (calls of actor `actor`) carry.
@@ -94,16 +82,10 @@ final class TaskEventLog: @unchecked Sendable {
         }
     }
 
-    @inline(__always)
-    private var homeShard: Int {
-        let thread = UInt64(UInt(bitPattern: Int(pthread_self())))
-        return Int(truncatingIfNeeded: (thread &* 0x9E37_79B9_7F4A_7C15) >> 60)
-    }
-
     /// Records that `task` did `kind` now, on the calling thread's worker (if it is one).
     @inline(__always)
     func record(_ task: TaskRecord, _ kind: TaskEvent.Kind, error: (any Error)? = nil, carriesName: Bool = false) {
-        let (domain, worker): (Int16, Int16) = Worker.withCurrent(of: executor) { current in
+        let (domain, worker): (Int16, Int16) = Worker.withCurrent(ofExecutorAt: executorAddress) { current in
             guard let current else { return (-1, -1) }
             return current._withUnsafeGuaranteedRef {
                 (Int16(truncatingIfNeeded: $0.domainID), Int16(truncatingIfNeeded: $0.globalIndex))
@@ -112,34 +94,42 @@ final class TaskEventLog: @unchecked Sendable {
         let carriesName = carriesName || kind == .submitted
         // A submission is the first event of its task whatever its time, so it reads no clock
         // (the submitting thread is the usual bottleneck); it sorts first, with time 0.
-        let event = PackedTaskEvent(
-            task: task.id.rawValue, nanoseconds: carriesName ? 0 : MonotonicClock.nanoseconds,
-            name: carriesName ? task.shape.eventNameID : 0, domain: domain, worker: worker, kind: kind)
-        let message = error.map { String(describing: $0) }
-        shards.with(homeShard) { shard in
-            shard.withLock { ring in
-                let slot: Int
-                if ring.events.count < perShard {
-                    slot = ring.events.count
-                    ring.events.append(event)
-                } else {
-                    slot = ring.next
-                    ring.events[slot] = event
-                    ring.dropped += 1
-                    if !ring.errors.isEmpty { ring.errors[slot] = nil }
-                }
-                if let message { ring.errors[slot] = message }
-                ring.next = ring.next + 1 == perShard ? 0 : ring.next + 1
-                ring.counts[Int(kind.rawValue)] &+= 1
-            }
+        let nanoseconds = carriesName ? 0 : MonotonicClock.nanoseconds
+        let name = carriesName ? task.shape.eventNameID : 0
+        let position = TaskEventRing.withCurrent(of: self) { ring in
+            ring.append(
+                task: task.id.rawValue, nanoseconds: nanoseconds, name: name, domain: domain, worker: worker, kind: kind)
+        }
+        if let error { noteError(error, position: position) }
+    }
+
+    /// The calling thread's ring in this log, made on first use (the caches' slow path).
+    func ringOfCurrentThread() -> TaskEventRing {
+        rings.withLock { rings in
+            let thread = pthread_self()
+            if let ring = rings[thread] { return ring }
+            let ring = TaskEventRing(
+                capacity: perThread, log: serial, serial: Self.ringSerials.add(1, ordering: .relaxed).oldValue)
+            rings[thread] = ring
+            return ring
         }
     }
+
+    private func noteError(_ error: any Error, position: UInt64) {
+        let text = String(describing: error)
+        errors.withLock { errors in
+            errors[position] = text
+            if errors.count > perThread { errors.removeAll(keepingCapacity: true) }  // the old ones are long gone
+        }
+    }
+
+    private var allRings: [TaskEventRing] { rings.withLock { Array($0.values) } }
 
     /// Events recorded since start, by kind (overwritten ones included).
     func totals() -> [TaskEvent.Kind: Int] {
         var sums = [Int](repeating: 0, count: 8)
-        for shard in 0..<Self.shardCount {
-            shards.with(shard) { $0.withLock { ring in for index in sums.indices { sums[index] &+= ring.counts[index] } } }
+        for ring in allRings {
+            for index in sums.indices { sums[index] &+= ring.count(ofKind: index) }
         }
         var result: [TaskEvent.Kind: Int] = [:]
         for kind in [TaskEvent.Kind.submitted, .queued, .started, .finished, .failed, .blocked, .resumed] {
@@ -151,21 +141,15 @@ final class TaskEventLog: @unchecked Sendable {
     /// Every event kept, oldest first (by time; submissions, at time 0, in recording order),
     /// decoded.
     func snapshot() -> [TaskEvent] {
-        var packed: [(PackedTaskEvent, String?)] = []
-        for index in 0..<Self.shardCount {
-            shards.with(index) {
-                $0.withLock { ring in
-                    // Oldest first: a full ring starts at its next slot.
-                    let full = ring.events.count == perShard
-                    for offset in 0..<ring.events.count {
-                        let slot = full ? (ring.next + offset) % perShard : offset
-                        packed.append((ring.events[slot], ring.errors[slot]))
-                    }
-                }
+        var read: [(TaskEventRing.Slot, String?)] = []
+        let errorTexts = errors.withLock { $0 }
+        for ring in allRings.sorted(by: { $0.serial < $1.serial }) {
+            for slot in ring.slots() {
+                read.append((slot, slot.kind == .failed ? errorTexts[slot.key] : nil))
             }
         }
         let table = names.withLock { $0 }
-        return packed.enumerated()
+        return read.enumerated()
             .sorted { ($0.element.0.nanoseconds, $0.offset) < ($1.element.0.nanoseconds, $1.offset) }
             .map { _, entry in
                 let (event, error) = entry
@@ -178,7 +162,5 @@ final class TaskEventLog: @unchecked Sendable {
     }
 
     /// Events overwritten so far.
-    var droppedCount: Int {
-        (0..<Self.shardCount).reduce(0) { total, index in total + shards.with(index) { $0.withLock { $0.dropped } } }
-    }
+    var droppedCount: Int { allRings.reduce(0) { $0 + $1.dropped } }
 }

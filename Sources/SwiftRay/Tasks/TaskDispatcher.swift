@@ -233,20 +233,20 @@ final class TaskDispatcher: @unchecked Sendable {
         }
         task.attempt += 1
         task.state.store(.running, ordering: .relaxed)
-        task.shape.events?.record(task, .started)
+        task.recordEvent(.started)
         let frames = TaskFrames.current
         frames.push(.init(task: task, lease: lease, actor: nil, runtime: runtimeID))
         defer { frames.pop() }
         do {
             try task.runBody()
-            task.shape.events?.record(task, .finished)
+            task.recordEvent(.finished)
         } catch {
             if task.cancelled.load(ordering: .acquiring) {
                 task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
             } else if task.mayRetry(after: error) {
                 task.state.store(.pendingNodeAssignment, ordering: .relaxed)
-                task.shape.events?.record(task, .failed, error: error)
-                task.shape.events?.record(task, .queued)
+                task.recordEvent(.failed, error: error)
+                task.recordEvent(.queued)
                 if lease.queue.push(task) { requestLease(for: lease.queue) }
             } else {
                 task.finish(failing: error)

@@ -44,6 +44,13 @@ class TaskRecord: @unchecked Sendable {
         self.arguments = arguments
     }
 
+    /// Records that the task did `kind` now in its runtime's event log (when events are on),
+    /// touching no reference count.
+    @inline(__always)
+    final func recordEvent(_ kind: TaskEvent.Kind, error: (any Error)? = nil, carriesName: Bool = false) {
+        shape.eventLog?._withUnsafeGuaranteedRef { $0.record(self, kind, error: error, carriesName: carriesName) }
+    }
+
     /// Runs the task's body once and stores what it returns; throws what the body throws.
     func runBody() throws {}
 
@@ -77,7 +84,7 @@ class TaskRecord: @unchecked Sendable {
     /// (``TaskCancelled`` and ``TaskUnschedulable`` stay as they are).
     func finish(failing error: any Error) {
         state.store(.failed, ordering: .releasing)
-        shape.events?.record(self, .failed, error: error)
+        recordEvent(.failed, error: error)
         switch error {
         case is TaskCancelled, is TaskUnschedulable, is ObjectStoreError, is ActorError:
             failReturns(with: error)

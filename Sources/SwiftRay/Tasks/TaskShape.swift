@@ -13,6 +13,10 @@ final class TaskShape: @unchecked Sendable {
     let usesLocality: Bool
     /// Where its tasks' events go; nil when the runtime or the function turned them off.
     let events: TaskEventLog?
+    /// `events` without reference counting, for the hot path (``TaskRecord/recordEvent(_:error:carriesName:)``):
+    /// every thread records, and retaining the one shared log would bounce its cache line
+    /// between cores. Safe because `events` holds the log for as long as the shape lives.
+    let eventLog: Unmanaged<TaskEventLog>?
     /// For an actor's calls: the actor's id (set once, before any call is made).
     nonisolated(unsafe) var actorID: TaskID? {
         didSet { eventNameID = events?.registerName(options.name ?? "remote function", actor: actorID) ?? 0 }
@@ -23,6 +27,7 @@ final class TaskShape: @unchecked Sendable {
     init(options: TaskOptions, request: SchedulingRequest, nodeCount: Int, leaseLimit: Int, events: TaskEventLog?) {
         self.options = options
         self.events = options.enableTaskEvents ? events : nil
+        eventLog = self.events.map { Unmanaged.passUnretained($0) }
         eventNameID = self.events?.registerName(options.name ?? "remote function", actor: nil) ?? 0
         self.request = request
         if case .default = request.strategy { usesLocality = true } else { usesLocality = false }
