@@ -101,6 +101,22 @@ struct ExclusiveCoreActorTests {
         }
     }
 
+    @Test("a kill racing the placement never leaves a thread or a reserved PU behind (stress)")
+    func killRacesPlacement() throws {
+        try withRuntime(try Self.fourDomains()) { ray in
+            for round in 0..<200 {
+                let actor = try ray.actor(ActorOptions.exclusive(cores: 1, onDomain: round % 4)) { Counter(node: nil) }
+                if round % 2 == 1 { _ = try? ray.get(try actor.remote(Counter.increment), timeout: 30) }
+                ray.kill(actor)
+            }
+            #expect(eventually { ray.executor.exclusiveThreadCount == 0 })
+            for domain in 0..<4 {
+                #expect(ray.executor.reservedPUs(ofDomain: domain) == [])
+                #expect(eventually { Self.freeCPUs(ray, node: domain) == 2 })
+            }
+        }
+    }
+
     @Test("bad options are typed errors naming the value")
     func badOptions() throws {
         try withRuntime(try Self.fourDomains()) { ray in

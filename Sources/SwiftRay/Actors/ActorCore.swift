@@ -76,8 +76,8 @@ final class ActorCore: @unchecked Sendable {
     let mailboxHint = Atomic<Int>(0)
     /// The instance; see the type's thread-safety note.
     nonisolated(unsafe) var instance: AnyObject?
-    /// For an actor with exclusive cores, the thread on its PUs: set when it is placed, before
-    /// its factory job is queued (which publishes it), and kept across restarts.
+    /// For an actor with exclusive cores, the thread on its PUs: set under the state lock when it
+    /// is placed, before its factory job is queued, and kept across restarts.
     nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// The instance's type, set once before the handle is returned (lookup by name checks it).
     nonisolated(unsafe) var factoryType: ObjectIdentifier?
@@ -224,8 +224,18 @@ final class ActorCore: @unchecked Sendable {
             do {
                 let thread = try runtime.executor.startExclusiveThread(
                     onPUs: CPUSet(placement.exclusivePUs), domain: placement.node)
-                exclusiveThread = thread
-                for loop in loops { loop.exclusiveThread = thread }
+                // Under the lock: a kill racing the placement either sees the thread (and stops
+                // it) or is seen here.
+                let killed: Bool = state.withLock { state in
+                    exclusiveThread = thread
+                    for loop in loops { loop.exclusiveThread = thread }
+                    if case .dead = state.phase { return true }
+                    return false
+                }
+                if killed {
+                    thread.stop()
+                    return
+                }
             } catch {
                 die(reason: "its exclusive cores could not be set up: \(error)", restartable: false)
                 return
@@ -271,6 +281,7 @@ final class ActorCore: @unchecked Sendable {
         var failed: [TaskRecord] = []
         var restartNode: Int?
         var released = false
+        var exclusive: ExclusiveCoreThread?
         state.withLock { state in
             if case .dead = state.phase { return }
             let limit = options.maxRestarts
@@ -286,6 +297,7 @@ final class ActorCore: @unchecked Sendable {
             }
             mailboxHint.store(0, ordering: .relaxed)
             released = true
+            exclusive = exclusiveThread
         }
         if let restartNode {
             instance = nil
@@ -293,7 +305,7 @@ final class ActorCore: @unchecked Sendable {
             return
         }
         guard released else { return }
-        exclusiveThread?.stop()
+        exclusive?.stop()
         let error = ActorError.actorDied(actor: displayName, reason: reason)
         for call in failed { call.finish(failing: error) }
         runtime.actorDied(self)
@@ -354,51 +366,5 @@ final class ActorCore: @unchecked Sendable {
             call.finish(failing: ActorError.actorDied(actor: displayName, reason: "a call failed: \(fatal.reason)"))
         }
         die(reason: "a call failed: \(fatal.reason)", restartable: true)
-    }
-}
-
-/// The job that runs an actor's calls on its domain: takes calls from the mailbox until it is
-/// empty (or the actor stops being alive), yielding its worker after a few hundred.
-/// Owned by one queue or one worker at a time, like every ``QueuedJob``.
-final class ActorRunner: QueuedJob, @unchecked Sendable {
-    let actor: ActorCore
-    /// The lane (concurrency group) whose calls it runs.
-    let lane: Int
-
-    init(actor: ActorCore, node: Int, lane: Int = 0) {
-        self.actor = actor
-        self.lane = lane
-        super.init(pinnedDomain: node)
-    }
-
-    override func execute(by worker: Worker?) {
-        var ran = 0
-        while let call = actor.tryNextCall(lane: lane)
-            ?? (lane == 0 && actor.lingerForMail() ? actor.tryNextCall(lane: lane) : nil)
-            ?? actor.nextCall(lane: lane)
-        {
-            if let asyncCall = call as? AsyncActorCallRecord {
-                // Its Swift `Task` takes over this runner's slot; a new runner follows it.
-                actor.startCall(asyncCall, lane: lane, preference: actor.domainPreference(pinnedDomain))
-                return
-            }
-            actor.run(call, lane: lane)
-            ran += 1
-            if ran >= ActorCore.callsPerTurn {
-                // Let other jobs of this worker go first; this runner stays counted.
-                if actor.submit(self, node: pinnedDomain ?? 0) { return }
-            }
-        }
-    }
-}
-
-extension ActorCore {
-    /// Ends the actor once the calls already queued have run (its last handle went).
-    func endWhenIdle(reason: String) {
-        let endNow: Bool = state.withLock { state in
-            state.endWhenIdle = reason
-            return state.isIdle && state.phase == .alive
-        }
-        if endNow { die(reason: reason, restartable: false) }
     }
 }
