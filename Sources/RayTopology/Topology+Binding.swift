@@ -20,13 +20,7 @@ public enum BindingOutcome: Sendable, Hashable {
 public enum ThreadBinding {
     /// Binds the calling thread to `cpus` (OS indexes) and returns the binding read back.
     public static func bindCurrentThread(to cpus: CPUSet) throws(TopologyError) -> CPUSet {
-        let host = try HwlocTopology.loadedHost()
-        try HwlocBitmap.withBitmap(cpus) { (bitmap) throws(TopologyError) in
-            guard hwloc_set_cpubind(host.handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else {
-                throw .bindingFailed(cpus: cpus, errno: errno)
-            }
-        }
-        return try currentThreadCPUs()
+        try bind(.current, to: cpus)
     }
 
     /// Binds another thread of this process (`thread`, from ``ThreadHandle/current`` on that
@@ -53,15 +47,7 @@ public enum ThreadBinding {
     }
 
     /// The PUs the calling thread may run on, as the kernel reports them.
-    public static func currentThreadCPUs() throws(TopologyError) -> CPUSet {
-        let host = try HwlocTopology.loadedHost()
-        return try HwlocBitmap.withBitmap([]) { (bitmap) throws(TopologyError) in
-            guard hwloc_get_cpubind(host.handle, bitmap, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else {
-                throw .hwlocFailure(operation: "hwloc_get_cpubind", errno: errno)
-            }
-            return CPUSet(HwlocBitmap.indexes(bitmap))
-        }
-    }
+    public static func currentThreadCPUs() throws(TopologyError) -> CPUSet { try cpus(of: .current) }
 
     /// The PU the calling thread ran on most recently (it may have moved since, if unbound).
     public static func lastPU() throws(TopologyError) -> Int {
@@ -112,9 +98,7 @@ extension Topology {
     /// Binds the calling thread to one PU (an OS index of some domain).
     @discardableResult
     public func bindCurrentThread(toPU osIndex: Int) throws(TopologyError) -> BindingOutcome {
-        guard allPUs.contains(pu: osIndex) else { throw .unknownPU(osIndex: osIndex) }
-        guard !isVirtual else { return Self.skipVirtualBinding(source) }
-        return .bound(try ThreadBinding.bindCurrentThread(to: [osIndex]))
+        try bind(.current, to: [osIndex])
     }
 
     /// Makes the calling thread's memory allocations prefer domain `id`'s primary NUMA node

@@ -4,16 +4,6 @@ import Testing
 
 @testable import SwiftRay
 
-/// Polls `condition` until it holds or `seconds` pass (a thread that ends does so on its own).
-private func eventually(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(1_000)
-    }
-    return condition()
-}
-
 /// What an exclusive-core actor reports from inside a call.
 struct ExclusiveCallFacts: Sendable, Equatable {
     var onExclusiveThread: Bool
@@ -61,10 +51,10 @@ struct ExclusiveCoreActorTests {
             let refs = try (0..<200).map { _ in try counter.remote(Counter.increment) }
             #expect(try ray.get(refs, timeout: 30) == Array(1...200))
             ray.kill(counter)
-            #expect(eventually { ray.executor.exclusiveThreadCount == 0 })
+            #expect(waitUntil { ray.executor.exclusiveThreadCount == 0 })
             #expect(ray.executor.reservedPUs(ofDomain: 2) == [])
             #expect(try ray.executor.workerPUs(ofDomain: 2) == [4, 5])
-            #expect(eventually { Self.freeCPUs(ray, node: 2) == 2 })  // the tasks' lease goes back after its linger
+            #expect(waitUntil { Self.freeCPUs(ray, node: 2) == 2 })  // the tasks' lease goes back after its linger
         }
     }
 
@@ -109,10 +99,10 @@ struct ExclusiveCoreActorTests {
                 if round % 2 == 1 { _ = try? ray.get(try actor.remote(Counter.increment), timeout: 30) }
                 ray.kill(actor)
             }
-            #expect(eventually { ray.executor.exclusiveThreadCount == 0 })
+            #expect(waitUntil { ray.executor.exclusiveThreadCount == 0 })
             for domain in 0..<4 {
                 #expect(ray.executor.reservedPUs(ofDomain: domain) == [])
-                #expect(eventually { Self.freeCPUs(ray, node: domain) == 2 })
+                #expect(waitUntil { Self.freeCPUs(ray, node: domain) == 2 })
             }
         }
     }
@@ -188,7 +178,7 @@ struct ExclusiveCoreActorTests {
             }
             #expect(try ray.get((0..<20).map { _ in try probe.remote() }, timeout: 30).allSatisfy { $0 == rest })
             ray.kill(counter)
-            #expect(eventually { ray.executor.exclusiveThreadCount == 0 })
+            #expect(waitUntil { ray.executor.exclusiveThreadCount == 0 })
             #expect(try ray.get((0..<20).map { _ in try probe.remote() }, timeout: 30).allSatisfy { $0 == domain.pus })
         }
     }

@@ -173,8 +173,7 @@ final class ActorCore: @unchecked Sendable {
     /// Queues `job` where the actor's code runs: its exclusive thread, else (and once that has
     /// stopped) a worker of `node`. False when the runtime is shut down.
     func submit(_ job: QueuedJob, node: Int) -> Bool {
-        if let thread = exclusiveThread, thread.submit(job) { return true }
-        return runtime.executor.trySubmit(job, toDomain: node) == nil
+        runtime.executor.trySubmit(job, toDomain: node, via: exclusiveThread) == nil
     }
 
     /// The next call for a runner if there is one now (the runner stays counted).

@@ -72,8 +72,7 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
     private func scheduleDrain() {
         let domain = domain.load(ordering: .acquiring)
         let drain = EventLoopDrain(loop: self, domain: domain)
-        if let exclusiveThread, exclusiveThread.submit(drain) { return }
-        guard executor.trySubmit(drain, toDomain: domain) != nil else { return }
+        guard executor.trySubmit(drain, toDomain: domain, via: exclusiveThread) != nil else { return }
         Logger(label: "swiftray.actor").warning("async actor call resumed after shutdown: running it on the global executor")
         let jobs: [UnownedJob] = state.withLock { state in
             var jobs: [UnownedJob] = []

@@ -30,10 +30,7 @@ public final class ExclusiveCoreThread: TaskExecutor, @unchecked Sendable {
     private let queue = InjectorQueue()
     private let sleeping = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
-    private let ended = Atomic<Bool>(false)
     private let parking = DispatchSemaphore(value: 0)
-    /// The thread's binding as read back when it started (nil on a virtual topology).
-    private let boundTo = Locked<CPUSet?>(nil)
     /// How long the idle thread spins before it parks.
     static let spinNanoseconds = 200_000
 
@@ -52,7 +49,7 @@ public final class ExclusiveCoreThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// Queues `job` to run on this thread. False once the thread is stopping (the job is not
-    /// queued; the caller runs it elsewhere).
+    /// queued; the caller runs it elsewhere: see ``WorkStealingExecutor/trySubmit(_:toDomain:via:)``).
     @inline(__always)
     func submit(_ job: QueuedJob) -> Bool {
         guard queue.push(job, fromWorker: false) else { return false }
@@ -70,16 +67,6 @@ public final class ExclusiveCoreThread: TaskExecutor, @unchecked Sendable {
         if sleeping.exchange(false, ordering: .sequentiallyConsistent) { parking.signal() }
     }
 
-    /// Whether the thread has ended (its PUs are back in the pool).
-    public var hasEnded: Bool { ended.load(ordering: .acquiring) }
-
-    /// The PUs the kernel reported for the thread once it bound itself; nil before that and on a
-    /// virtual topology (nothing is bound there).
-    public var binding: CPUSet? { boundTo.withLock { $0 } }
-
-    /// Whether the calling thread is this one.
-    var isCurrent: Bool { Self.current.map { $0 === self } ?? false }
-
     private static let threadKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
@@ -94,7 +81,7 @@ public final class ExclusiveCoreThread: TaskExecutor, @unchecked Sendable {
 
     private func run() {
         pthread_setspecific(Self.threadKey, Unmanaged.passUnretained(self).toOpaque())
-        boundTo.withLock { $0 = executor.bindExclusiveThread(toPUs: pus, domain: domainID) }
+        executor.bindExclusiveThread(toPUs: pus, domain: domainID)
         while true {
             if let job = queue.pop() {
                 job.execute(by: nil)
@@ -112,7 +99,6 @@ public final class ExclusiveCoreThread: TaskExecutor, @unchecked Sendable {
         }
         pthread_setspecific(Self.threadKey, nil)
         executor.exclusiveThreadEnded(self)
-        ended.store(true, ordering: .releasing)
     }
 
     /// Spins until a job is queued, the thread is stopped, or the spin time is up.

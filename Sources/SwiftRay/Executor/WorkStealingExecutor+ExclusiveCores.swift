@@ -82,17 +82,23 @@ extension WorkStealingExecutor {
     /// Live exclusive-core threads.
     public var exclusiveThreadCount: Int { coreBook.withLock { $0.exclusiveThreads.count } }
 
+    /// Queues `job` on `thread` when there is one that still takes jobs, else in domain
+    /// `domain` like `trySubmit(_:toDomain:)` (an exclusive actor's jobs after its thread stopped).
+    @inline(__always)
+    func trySubmit(_ job: QueuedJob, toDomain domain: Int, via thread: ExclusiveCoreThread?) -> ExecutorError? {
+        if let thread, thread.submit(job) { return nil }
+        return trySubmit(job, toDomain: domain)
+    }
+
     /// Called by an exclusive thread as it starts: binds it to its PUs and its memory to the
-    /// domain. Returns the binding read back (nil when nothing was bound).
-    func bindExclusiveThread(toPUs pus: CPUSet, domain: Int) -> CPUSet? {
-        guard configuration.bindThreads else { return nil }
+    /// domain (nothing on a virtual topology).
+    func bindExclusiveThread(toPUs pus: CPUSet, domain: Int) {
+        guard configuration.bindThreads else { return }
         do {
             try topology.preferMemory(ofDomain: domain)
-            guard case let .bound(set) = try topology.bindCurrentThread(to: pus) else { return nil }
-            return set
+            try topology.bindCurrentThread(to: pus)
         } catch {
             logger.warning("exclusive-core thread on PUs \(pus.indexes) runs unbound: \(error)")
-            return nil
         }
     }
 
