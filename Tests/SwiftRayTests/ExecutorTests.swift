@@ -32,6 +32,40 @@ struct ExecutorTests {
         }
     }
 
+    @Test(
+        "a burst of jobs that block wakes every worker it needs",
+        arguments: [(2, 0, false), (4, 0, false), (4, 20, false), (8, 5, false), (3, 2_000, true), (4, 2_000, true)])
+    func burstOfBlockingJobsWakesEnoughWorkers(workers: Int, spinMicroseconds: Int, oneSearcher: Bool) throws {
+        // Each job blocks (outside the executor's knowledge) until every job of its round has
+        // started, so each round needs all `workers` workers awake at once. A submission that
+        // leaves a job queued while a worker sleeps (the woken or spinning worker took one job
+        // and nobody passed the baton on) hangs the round, and the deadline fails the test.
+        // `oneSearcher`: the burst lands while exactly one worker spins and the rest are parked,
+        // so every submission sees a searcher and wakes nobody itself.
+        try withExecutor(workers: workers, spinMicroseconds: spinMicroseconds) { executor in
+            for round in 0..<(oneSearcher ? 100 : 150) {
+                if oneSearcher {
+                    #expect(waitUntilAllParked(executor))
+                    let warm = Countdown(1)
+                    try executor.submit { warm.tick() }
+                    try #require(warm.wait(seconds: 30))
+                }
+                let started = Countdown(workers)
+                let release = DispatchSemaphore(value: 0)
+                for _ in 0..<workers {
+                    try executor.submit {
+                        started.tick()
+                        release.wait()
+                    }
+                }
+                let allStarted = started.wait(seconds: 30)
+                for _ in 0..<workers { release.signal() }
+                try #require(allStarted, "round \(round): a job sat queued while a worker slept")
+                if round % 3 == 0 && !oneSearcher { #expect(waitUntilAllParked(executor)) }
+            }
+        }
+    }
+
     @Test("jobs spawned inside workers, woken from parked peers")
     func spawnsFromWorkers() throws {
         try withExecutor(spinMicroseconds: 0) { executor in

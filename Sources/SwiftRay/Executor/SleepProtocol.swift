@@ -12,35 +12,50 @@ enum WorkerState {
 // Idle workers must cost nothing, and a submitted job must never sit in a queue while every
 // worker that could run it sleeps (a lost wake-up). The protocol:
 //
+// A worker is *searching* from the moment it runs out of work (or is woken) until it takes a
+// job or parks; `domain.searching` counts them. The point of the count is that a submitter
+// may skip the wake-up when a searcher exists: the searcher will find the job. For that to
+// hold, whoever stops searching must pass the baton on (tokio's rule): when the last
+// searcher of a domain takes a job and more work is still visible, it wakes a sleeper, which
+// wakes *as a searcher* and does the same. Without that rule a burst of jobs submitted while
+// one worker spins is served by that worker and the one it wakes, and the rest of the burst
+// waits, behind jobs that may block, while workers sleep (caught by the test "a burst of jobs
+// that block wakes every worker it needs").
+//
 // Idle worker (`idle`):
-//   1. Search: `domain.searching += 1`, then look for work (`hasVisibleWork`) spinning for
-//      `spinNanoseconds` (20 us), then for `yieldRounds` (8) more looks each after a
-//      `sched_yield`, which lets a submitter that shares the core run. Few yields on purpose:
-//      under Linux's EEVDF a thread that yields moves its own virtual deadline back and, once
-//      parked, is woken late (measured here: 64 yields before parking made a wake-up ~30 us
-//      instead of ~3 us on an idle CPU). Measured trade-off on 2 cores: no yields at all cost
-//      tens of thousands of futex wake-ups per million jobs; 8 yields, a few hundred.
+//   1. Search: unless it is already searching, `domain.searching += 1`; then look for work
+//      (`hasVisibleWork`) spinning for `spinNanoseconds` (20 us), then for `yieldRounds` (8)
+//      more looks each after a `sched_yield`, which lets a submitter that shares the core run.
+//      Few yields on purpose: under Linux's EEVDF a thread that yields moves its own virtual
+//      deadline back and, once parked, is woken late (measured here: 64 yields before parking
+//      made a wake-up ~30 us instead of ~3 us on an idle CPU). Measured trade-off on 2 cores:
+//      no yields at all cost tens of thousands of futex wake-ups per million jobs; 8 yields, a
+//      few hundred. If it sees work it returns still searching; the caller ends the search
+//      (`stopSearching(_:)`) when it takes a job, or when the latch it waits for is set.
 //   2. Announce: `state = sleeping`, `domain.sleepers += 1`, `totalSleepers += 1`, then
-//      `domain.searching -= 1`.
+//      `domain.searching -= 1` (it stops searching without having found work: no baton).
 //   3. Re-check: termination, the latch it waits for (if any), and every queue it may take from.
-//      If anything is there it claims itself back (CAS sleeping -> awake; if a waker got there
-//      first it consumes that waker's signal instead) and goes back to work.
-//   4. Park on its semaphore until a waker signals it.
+//      If anything is there it claims itself back (CAS sleeping -> awake, searching again; if a
+//      waker got there first it consumes that waker's signal instead) and goes back to look.
+//   4. Park on its semaphore until a waker signals it; it wakes searching.
 //
 // Submitter (`notify`), after publishing the job:
 //   a. If `totalSleepers == 0`, return: nobody sleeps, every worker will look again.
-//   b. If the target domain has a searching worker, return: it will find the job.
-//   c. Wake one sleeper of the target domain (CAS sleeping -> awake, then signal).
+//   b. If the target domain has a searching worker, return: it will find the job or pass on.
+//   c. Wake one sleeper of the target domain: CAS sleeping -> awake, `domain.searching += 1`
+//      on its behalf (before it runs, so that no submitter in between thinks nobody comes),
+//      then signal.
 //   d. For an unpinned job whose domain had nobody to wake, the same in other domains, nearest
 //      first. At most one worker is woken per job.
 //
 // Why no wake-up is lost: every step above that publishes (a queue push, the sleeper and
 // searching counts, the state) and every read of the other side is sequentially consistent.
 // In the single total order either the submitter's read of the counts comes after the worker's
-// announcement (so it wakes someone, or sees a searcher whose later re-check comes after the
-// push), or the worker's re-check comes after the push (so it sees the job). A spinning worker
-// that finds other work and was the last searcher of its domain passes the baton: if more
-// work is visible it wakes a sleeper, so step (b) never leaves a job with nobody coming.
+// announcement (so it wakes someone, or sees a searcher), or the worker's re-check comes after
+// the push (so it sees the job). A searcher the submitter counted on either parks (and its
+// re-check, after its `searching -= 1`, comes after the push: it sees the job) or takes a job;
+// if it was the last searcher and the job it took was not this one, its look after the
+// `searching -= 1` comes after the push too, sees the job, and wakes a sleeper (who searches).
 //
 // Latches (blocking inside a job) use the same shape: the setter publishes the latch, then
 // wakes the waiting worker if it is sleeping; the worker re-checks the latch after announcing.
@@ -64,11 +79,15 @@ final class SleepProtocol: @unchecked Sendable {
         self.spinNanoseconds = spinNanoseconds
     }
 
-    /// Called by a worker that found no work: spins, then sleeps until woken.
+    /// Called by a worker that found no work: spins, then sleeps until woken. Returns with the
+    /// worker searching unless it terminates; see `stopSearching(_:)`.
     func idle(_ worker: Worker, until latch: WorkerLatch?) -> Outcome {
         let domain = domains[worker.domainID]
         func somethingToDo() -> Bool { latch?.isSet == true || worker.hasVisibleWork() }
-        domain.searching.add(1, ordering: .sequentiallyConsistent)
+        if !worker.isSearching {
+            domain.searching.add(1, ordering: .sequentiallyConsistent)
+            worker.isSearching = true
+        }
         let deadline = MonotonicClock.nanoseconds &+ spinNanoseconds
         var found = false
         repeat {
@@ -78,16 +97,15 @@ final class SleepProtocol: @unchecked Sendable {
             sched_yield()
             found = somethingToDo()
         }
-        if found {
-            stopSearching(domain, worker: worker, foundWork: true)
-            return .lookAgain
-        }
+        if found { return .lookAgain }
         worker.state.store(WorkerState.sleeping, ordering: .sequentiallyConsistent)
         domain.sleepers.add(1, ordering: .sequentiallyConsistent)
         totalSleepers.add(1, ordering: .sequentiallyConsistent)
-        stopSearching(domain, worker: worker, foundWork: false)
+        domain.searching.subtract(1, ordering: .sequentiallyConsistent)
+        worker.isSearching = false
         if terminating.load(ordering: .sequentiallyConsistent) || somethingToDo() {
             if claim(worker) {
+                domain.searching.add(1, ordering: .sequentiallyConsistent)
                 domain.sleepers.subtract(1, ordering: .sequentiallyConsistent)
                 totalSleepers.subtract(1, ordering: .sequentiallyConsistent)
             } else {
@@ -96,12 +114,19 @@ final class SleepProtocol: @unchecked Sendable {
         } else {
             worker.parking.wait()
         }
+        worker.isSearching = true  // counted by whoever woke it (itself included)
         return terminating.load(ordering: .sequentiallyConsistent) && latch == nil ? .terminate : .lookAgain
     }
 
-    private func stopSearching(_ domain: DomainPool, worker: Worker, foundWork: Bool) {
+    /// Ends `worker`'s search because it is about to run a job (or return to the job whose latch
+    /// was set). The last searcher of a domain that still sees work (its own deque included: a
+    /// batch it just moved there waits behind the job it is about to run) wakes a sleeper for it.
+    @inline(__always)
+    func stopSearching(_ worker: Worker) {
+        let domain = domains[worker.domainID]
+        worker.isSearching = false
         let remaining = domain.searching.subtract(1, ordering: .sequentiallyConsistent).newValue
-        if foundWork && remaining == 0 && worker.hasVisibleWork() {
+        if remaining == 0 && (worker.deque.count > 0 || worker.hasVisibleWork()) {
             notify(domain: worker.domainID, pinned: false)
         }
     }
@@ -136,6 +161,7 @@ final class SleepProtocol: @unchecked Sendable {
         guard worker.state.load(ordering: .sequentiallyConsistent) == WorkerState.sleeping,
             claim(worker)
         else { return false }
+        domains[worker.domainID].searching.add(1, ordering: .sequentiallyConsistent)  // it wakes searching
         domains[worker.domainID].sleepers.subtract(1, ordering: .sequentiallyConsistent)
         totalSleepers.subtract(1, ordering: .sequentiallyConsistent)
         wakeUps.add(1, ordering: .relaxed)

@@ -22,6 +22,9 @@ final class Worker: @unchecked Sendable {
     let state = Atomic<Int>(WorkerState.awake)
     let parking = DispatchSemaphore(value: 0)
     let counters = WorkerCounters()
+    /// Whether this worker counts in its domain's `searching` (see SleepProtocol.swift); read
+    /// and written by the worker's own thread only.
+    var isSearching = false
     /// Where the next steal attempt starts, so that thieves spread over victims.
     private var stealCursor: Int
 
@@ -100,6 +103,7 @@ final class Worker: @unchecked Sendable {
         executor.bindWorkerThread(self)
         while true {
             if let job = findWork() {
+                if isSearching { sleepRef._withUnsafeGuaranteedRef { $0.stopSearching(self) } }
                 execute(job)
                 continue
             }
@@ -157,8 +161,12 @@ final class Worker: @unchecked Sendable {
     func help(until latch: WorkerLatch) {
         while true {
             if pendingLatch == Unmanaged.passUnretained(latch).toOpaque() { flushCompletions() }
-            if latch.isSet { return }
+            if latch.isSet {
+                if isSearching { sleepRef._withUnsafeGuaranteedRef { $0.stopSearching(self) } }
+                return
+            }
             if let job = findWork() {
+                if isSearching { sleepRef._withUnsafeGuaranteedRef { $0.stopSearching(self) } }
                 execute(job)
                 continue
             }
@@ -200,10 +208,19 @@ final class Worker: @unchecked Sendable {
     }
 
     /// Batches from outside threads' lanes (moved to this worker's deque, one CAS a batch).
+    ///
+    /// While a batch moves it is in neither queue, so a searcher that looks then and parks
+    /// may have missed it; the rest of the batch is announced once it sits in this worker's
+    /// deque (`notify` after the publication: a sleeper that announced itself during the move
+    /// is seen and woken; see SleepProtocol.swift).
     private func steal(fromLanes lanes: UnretainedList<SubmissionLanes.Lane>) -> QueuedJob? {
-        stealRoundRobin(count: lanes.count) { index in
+        let job = stealRoundRobin(count: lanes.count) { index in
             lanes.with(index) { $0.deque.stealBatch(limit: batch, into: deque) }
         }
+        if job != nil && deque.count > 0 {
+            sleepRef._withUnsafeGuaranteedRef { $0.notify(domain: domainID, pinned: false) }
+        }
+        return job
     }
 
     /// One job from the top of other workers' deques.
