@@ -46,6 +46,36 @@ struct ObjectStoreCapacityTests {
         #expect(store.usedBytes == 0 && store.count == 0)
     }
 
+    @Test func objectsCompletedOnOtherThreadsAreChargedExactlyAndWakeTheirWaiters() throws {
+        // A task's return object is made and freed by its caller but completed by a worker, who
+        // pays for the value in its own shard: the sums must stay exact, a second completion
+        // must refund what it paid, and a waiter registering while the object completes must
+        // be woken (the entry's gate, not the shard's lock, orders the two).
+        let store = try makeStore(capacity: 1 << 26)
+        for round in 0..<50 {
+            let refs = try (0..<64).map { _ in try store.makePending(of: [UInt8].self) }
+            let refsBox = Locked(refs)
+            let done = DispatchGroup()
+            DispatchQueue.global().async(group: done) {
+                DispatchQueue.concurrentPerform(iterations: 4) { producer in
+                    let mine = refsBox.withLock { $0 }
+                    for (index, ref) in mine.enumerated() where index % 4 == producer {
+                        try? store.fulfil(ref, with: [UInt8](repeating: 1, count: 100 + index))
+                        // A second completion is refused and pays nothing.
+                        #expect(throws: ObjectStoreError.self) { try store.fulfil(ref, with: [1]) }
+                    }
+                }
+            }
+            let values = try store.get(refs, timeout: 30)
+            #expect(values.map(\.count) == (0..<64).map { 100 + $0 }, "round \(round)")
+            #expect(done.wait(timeout: .now() + 30) == .success)
+            #expect(store.usedBytes == (0..<64).reduce(0) { $0 + 100 + $1 })
+            refsBox.withLock { $0.removeAll() }
+        }
+        #expect(store.count == 0)
+        #expect(store.usedBytes == 0)
+    }
+
     @Test func aFullStoreStillThrowsWhenPutsComeFromManyThreads() throws {
         let capacity = 1 << 20
         let store = try makeStore(capacity: capacity, grace: 0.05)

@@ -204,7 +204,9 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     /// The domain of the calling thread when it is one of this executor's workers or
     /// exclusive-core threads, else nil.
     public var currentDomain: Int? {
-        if let worker = Worker.current(of: self) { return worker.domainID }
+        // Borrowed, not retained: every task's completion asks (its value's domain).
+        let domain = Worker.withCurrent(of: self) { worker in worker?._withUnsafeGuaranteedRef { $0.domainID } }
+        if let domain { return domain }
         guard let thread = ExclusiveCoreThread.current, thread.executor === self else { return nil }
         return thread.domainID
     }

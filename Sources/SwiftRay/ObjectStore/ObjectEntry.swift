@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// The life stage of a stored object: promised by a producer, there, or failed for good.
@@ -14,16 +15,24 @@ enum ObjectState: UInt8, AtomicRepresentable {
 /// it; the value itself lives in the typed subclass ``TypedObjectEntry`` so that a get reads it
 /// without a dynamic cast, while the store's table keeps entries type-erased.
 ///
-/// Thread safety: `state` and `references` are atomics; `error`, `size`, `domain`, the value
-/// and `freed` are written once, under the entry's shard lock, before `state` leaves `pending`
-/// (a release store) and read after an acquiring load of `state` (or under the same lock);
-/// `waiters` is only touched under the shard lock.
+/// Thread safety: `state` and `references` are atomics; `error`, `size`, `domain` and the value
+/// are written once, under the entry's gate, before `state` leaves `pending` (a release store)
+/// and read after an acquiring load of `state`; `waiters`, `producer`'s clearing and `freed`
+/// are only touched under the gate (``withGate(_:)``).
+///
+/// Why a gate per entry rather than its shard's lock: a task's return object is inserted and
+/// freed by the caller (its home shard) but completed by a worker; with the shard's lock
+/// guarding completion too, caller and worker took one mutex for every task and spent their
+/// time in futex calls. The gate is one byte, held for a few instructions, and only a waiter
+/// registering while the object completes ever finds it taken.
 class ObjectEntry: @unchecked Sendable {
     let id: ObjectID
     /// The store that owns the entry (strong: live refs keep their store alive; the table's
     /// reference back to the entry goes when the object is freed, which breaks the cycle).
     let store: ObjectStore
     let state: Atomic<ObjectState>
+    /// The entry's spin lock (see ``withGate(_:)``).
+    private let gate = Atomic<Bool>(false)
     /// Refs (``ObjectRef`` instances) plus explicit references (pending tasks, containing values).
     let references: Atomic<Int>
     var error: (any Error)?
@@ -31,12 +40,12 @@ class ObjectEntry: @unchecked Sendable {
     var size = 0
     /// The domain (logical node) whose memory holds the value.
     var domain: Int
-    /// Whoever waits for the object to leave `pending`; guarded by the shard lock.
-    var waiters: [ReadinessWaiter] = []
-    /// Set once the last reference went and the entry left the table; guarded by the shard lock.
+    /// Whoever waits for the object to leave `pending`; guarded by the gate.
+    var waiters = WaiterList()
+    /// Set once the last reference went and the entry left the table; guarded by the gate.
     var freed = false
     /// The task that will produce the value (cancel finds it here): set before the first ref is
-    /// handed out, cleared under the shard lock when the object completes.
+    /// handed out, cleared under the gate when the object completes.
     var producer: TaskRecord?
 
     init(id: ObjectID, store: ObjectStore, state: ObjectState, references: Int, domain: Int) {
@@ -45,6 +54,31 @@ class ObjectEntry: @unchecked Sendable {
         self.state = Atomic(state)
         self.references = Atomic(references)
         self.domain = domain
+    }
+
+    /// Runs `body` holding the entry's gate: a spin lock (an atomic flag, so ThreadSanitizer sees
+    /// its ordering) for critical sections of a few instructions that take no other lock. It
+    /// yields the CPU after a short spin, so a holder preempted on a small machine is not
+    /// spun against for a whole time slice.
+    @inline(__always)
+    final func withGate<R>(_ body: () throws -> R) rethrows -> R {
+        if !gate.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { waitForGate() }
+        defer { gate.store(false, ordering: .releasing) }
+        return try body()
+    }
+
+    @inline(never)
+    private func waitForGate() {
+        var spins = 0
+        while true {
+            if !gate.load(ordering: .relaxed),
+                gate.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+            {
+                return
+            }
+            spins += 1
+            if spins >= 64 { sched_yield() }
+        }
     }
 
     /// Whether the object is ready or failed (an acquiring load: what was written before the
@@ -89,5 +123,41 @@ final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable 
         case .pending:
             return nil
         }
+    }
+}
+
+/// The waiters of one entry: the first inline, since most objects have at most one (a get or a
+/// dependent task), so registering costs no allocation; any others in an array. Not
+/// thread-safe: guarded by the entry's gate.
+struct WaiterList {
+    private var first: ReadinessWaiter?
+    private var others: [ReadinessWaiter] = []
+
+    /// Whether nobody waits (`others` is empty whenever `first` is nil).
+    var isEmpty: Bool { first == nil }
+
+    mutating func append(_ waiter: ReadinessWaiter) {
+        if first == nil { first = waiter } else { others.append(waiter) }
+    }
+
+    mutating func remove(_ waiter: ReadinessWaiter) {
+        if first === waiter {
+            first = others.isEmpty ? nil : others.removeFirst()
+        } else {
+            others.removeAll { $0 === waiter }
+        }
+    }
+
+    /// Every waiter, leaving the list empty.
+    mutating func takeAll() -> WaiterList {
+        defer { self = WaiterList() }
+        return self
+    }
+
+    /// Tells every waiter that the object completed.
+    func notifyAll() {
+        guard let first else { return }
+        first.objectCompleted()
+        for waiter in others { waiter.objectCompleted() }
     }
 }

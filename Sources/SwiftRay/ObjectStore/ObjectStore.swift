@@ -162,52 +162,32 @@ final class ObjectStore: @unchecked Sendable {
         let facts = typeFacts.facts(of: Value.self)
         let size = try facts.size(of: value)
         let home = try resolveDomain(domain, of: value, size: size, facts: facts)
+        // The bytes are charged to the calling thread's home shard, not the entry's (whose lock
+        // the caller that made the entry takes to insert and free it): the sums stay exact, and
+        // a worker completing a caller's objects never takes the caller's lock.
         var prepaid = 0
-        while true {
-            switch complete(entry, with: value, size: size, domain: home, prepaid: prepaid) {
-            case .completed(let waiters):
-                for waiter in waiters { waiter.objectCompleted() }
-                return
-            case .alreadyCompleted:
-                if prepaid > 0 { unreserve(prepaid) }
-                throw ObjectStoreError.alreadyCompleted(entry.id)
-            case .creditShort:
-                do {
-                    prepaid = try reserve(size)  // the next try pays with these bytes
-                } catch {
-                    _ = complete(entry, failing: error)
-                    throw error
-                }
+        while !table.payAtHome(size, prepaid: prepaid) {
+            do {
+                prepaid = try reserve(size)  // the next try pays with these bytes
+            } catch {
+                _ = complete(entry, failing: error)
+                throw error
             }
         }
-    }
-
-    /// What ``complete(_:with:size:domain:prepaid:)`` did. A plain value; thread-safe.
-    private enum Fulfilment {
-        /// The object is ready; these waiters are to be told.
-        case completed([ReadinessWaiter])
-        /// It was ready, failed or freed already: nothing changed.
-        case alreadyCompleted
-        /// Its shard's credit could not pay `size` and nothing was prepaid: nothing changed.
-        case creditShort
-    }
-
-    /// Makes `entry` ready with `value` if it is pending, charging `size` bytes to its shard.
-    private func complete<Value>(
-        _ entry: TypedObjectEntry<Value>, with value: Value, size: Int, domain: Int, prepaid: Int
-    ) -> Fulfilment {
-        table.withShard(of: entry.id) { shard in
-            guard entry.state.load(ordering: .relaxed) == .pending, !entry.freed else { return .alreadyCompleted }
-            guard shard.pay(size, prepaid: prepaid) else { return .creditShort }
+        let waiters: WaiterList? = entry.withGate {
+            guard entry.state.load(ordering: .relaxed) == .pending, !entry.freed else { return nil }
             entry.value = value
             entry.size = size
-            entry.domain = domain
+            entry.domain = home
             entry.state.store(.ready, ordering: .releasing)
             entry.producer = nil
-            let waiters = entry.waiters
-            entry.waiters = []
-            return .completed(waiters)
+            return entry.waiters.takeAll()
         }
+        guard let waiters else {
+            returnBytes(table.refundAtHome(size, keep: creditBatch))
+            throw ObjectStoreError.alreadyCompleted(entry.id)
+        }
+        waiters.notifyAll()
     }
 
     /// Makes the pending object failed: every get of it throws `error`. Wakes its waiters.
@@ -218,17 +198,15 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Fails `entry` if it is pending; whether it was.
     func complete(_ entry: ObjectEntry, failing error: any Error) -> Bool {
-        let waiters: [ReadinessWaiter]? = table.withShard(of: entry.id) { _ in
+        let waiters: WaiterList? = entry.withGate {
             guard entry.state.load(ordering: .relaxed) == .pending else { return nil }
             entry.error = error
             entry.state.store(.failed, ordering: .releasing)
             entry.producer = nil
-            let waiters = entry.waiters
-            entry.waiters = []
-            return waiters
+            return entry.waiters.takeAll()
         }
         guard let waiters else { return false }
-        for waiter in waiters { waiter.objectCompleted() }
+        waiters.notifyAll()
         return true
     }
 
@@ -337,6 +315,7 @@ final class ObjectStore: @unchecked Sendable {
             }
             return domain
         }
+        if topology.domains.count == 1 { return 0 }
         if let executor, let current = executor.currentDomain { return current }
         return 0
     }
@@ -359,7 +338,7 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Registers `waiter` with `entry` if it is pending; false when it completed already.
     func register(_ waiter: ReadinessWaiter, with entry: ObjectEntry) -> Bool {
-        table.withShard(of: entry.id) { _ in
+        entry.withGate {
             guard entry.state.load(ordering: .relaxed) == .pending else { return false }
             entry.waiters.append(waiter)
             return true
@@ -368,6 +347,6 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Takes `waiter` off `entry` (it timed out or was cancelled).
     func unregister(_ waiter: ReadinessWaiter, from entry: ObjectEntry) {
-        table.withShard(of: entry.id) { _ in entry.waiters.removeAll { $0 === waiter } }
+        entry.withGate { entry.waiters.remove(waiter) }
     }
 }

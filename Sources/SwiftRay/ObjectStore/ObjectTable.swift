@@ -4,14 +4,17 @@ import Glibc
 /// counter, its bytes and a byte credit under its own lock. A thread inserts into the shard its
 /// thread id picks, so threads that put at once rarely share a lock, and a freed slot is reused
 /// first (its cache lines are warm): no hashing and no global lock on the put path. Lookups by
-/// id go straight to the slot the id names. Each shard's lock also guards its entries' waiter
-/// lists and completions.
+/// id go straight to the slot the id names. An entry's waiters and completion are guarded by
+/// the entry's own gate, not the shard's lock (see ``ObjectEntry``).
 ///
 /// Capacity: each shard keeps a *credit*, bytes already taken from the store's capacity but not
 /// charged to any object, so that most puts and frees settle their bytes under the shard lock
 /// they take anyway instead of on one atomic that every thread shares. The store refills a
 /// shard's credit in batches, gets back what a shard holds over twice a batch, and takes all
 /// credit back before it reports the store full (``reclaimCredit()``), so capacity stays exact.
+/// An object's bytes need not be charged and credited back in the same shard (a completed
+/// task's value is paid for in the producer's home shard, freed in the entry's): one shard's
+/// `charged` may then run negative, and only the sum over shards means anything.
 ///
 /// The shards lie in one block, a cache-line pair each (no false sharing), with pthread mutexes
 /// (ThreadSanitizer sees them) and their state reached through pointers (no exclusivity checks).
@@ -107,6 +110,17 @@ final class ObjectTable: @unchecked Sendable {
             }
             charged &+= size
             return true
+        }
+
+        /// Uncharges `size` bytes into the credit; returns what the shard gives back to the
+        /// store because its credit went over `keep * 2` (it keeps `keep`), else 0.
+        @inline(__always)
+        mutating func refund(_ size: Int, keep: Int) -> Int {
+            charged &-= size
+            credit &+= size
+            guard credit > keep &* 2 else { return 0 }
+            defer { credit = keep }
+            return credit &- keep
         }
     }
 
@@ -204,19 +218,28 @@ final class ObjectTable: @unchecked Sendable {
     func remove(_ entry: ObjectEntry, keep: Int) -> Int? {
         withShard(of: entry.id) { shard -> Int? in
             guard shard.entry(at: Int(entry.id.slot)) === entry else { return nil }
-            entry.freed = true
+            entry.withGate { entry.freed = true }
             let size = entry.size
             entry.size = 0
             shard.clear(entry.id.slot)
             Unmanaged.passUnretained(entry).release()  // the shard's; the caller still holds one
             shard.live &-= 1
-            shard.charged &-= size
-            shard.credit &+= size
-            guard shard.credit > keep &* 2 else { return 0 }
-            let excess = shard.credit &- keep
-            shard.credit = keep
-            return excess
+            return shard.refund(size, keep: keep)
         }
+    }
+
+    /// Charges `size` bytes to the calling thread's home shard (see `Shard.pay`): how a
+    /// producer pays for the value it completes. False, changing nothing, when the credit is
+    /// short.
+    @inline(__always)
+    func payAtHome(_ size: Int, prepaid: Int) -> Bool {
+        locked(homeShard) { $0.pay(size, prepaid: prepaid) }
+    }
+
+    /// Gives back bytes `payAtHome` charged for a completion that did not happen; returns the
+    /// bytes the shard hands back to the store (over `keep * 2` of credit), else 0.
+    func refundAtHome(_ size: Int, keep: Int) -> Int {
+        locked(homeShard) { $0.refund(size, keep: keep) }
     }
 
     /// Takes every shard's credit; returns the bytes (the store gives them back to its capacity).

@@ -177,7 +177,7 @@ public final class RayRuntime: Sendable {
     @discardableResult
     public func cancel<Value>(_ ref: ObjectRef<Value>) throws(RuntimeError) -> Bool {
         if ref.entry.store !== store { throw .invalidOption(name: "ref", value: "\(ref.id)", reason: "belongs to another runtime") }
-        let task: TaskRecord? = store.table.withShard(of: ref.id) { _ in ref.entry.producer }
+        let task: TaskRecord? = ref.entry.withGate { ref.entry.producer }
         guard let task, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         task.cancellationRequested()
         let state = task.state.load(ordering: .acquiring)
