@@ -103,7 +103,7 @@ final class Worker: @unchecked Sendable {
         executor.bindWorkerThread(self)
         while true {
             if let job = findWork() {
-                if isSearching { sleepRef._withUnsafeGuaranteedRef { $0.stopSearching(self) } }
+                endSearch()
                 execute(job)
                 continue
             }
@@ -111,6 +111,13 @@ final class Worker: @unchecked Sendable {
             if sleepRef._withUnsafeGuaranteedRef({ $0.idle(self, until: nil) }) == .terminate { break }
         }
         pthread_setspecific(Self.key, nil)
+    }
+
+    /// About to run a job (or return to the one whose latch was set): a searching worker stops
+    /// searching, passing the baton if it must (see SleepProtocol.swift).
+    @inline(__always)
+    private func endSearch() {
+        if isSearching { sleepRef._withUnsafeGuaranteedRef { $0.stopSearching(self) } }
     }
 
     @inline(__always)
@@ -162,11 +169,11 @@ final class Worker: @unchecked Sendable {
         while true {
             if pendingLatch == Unmanaged.passUnretained(latch).toOpaque() { flushCompletions() }
             if latch.isSet {
-                if isSearching { sleepRef._withUnsafeGuaranteedRef { $0.stopSearching(self) } }
+                endSearch()
                 return
             }
             if let job = findWork() {
-                if isSearching { sleepRef._withUnsafeGuaranteedRef { $0.stopSearching(self) } }
+                endSearch()
                 execute(job)
                 continue
             }

@@ -81,6 +81,20 @@ class ObjectEntry: @unchecked Sendable {
         }
     }
 
+    /// Completes the object if it is still pending (and not freed): under the gate, `write`
+    /// stores the value or the error, `state` is published (a release store) and the producer
+    /// dropped. Returns the waiters to tell (outside the gate), or nil when it had completed.
+    @inline(__always)
+    final func completeIfPending(as state: ObjectState, _ write: () -> Void) -> WaiterList? {
+        withGate {
+            guard self.state.load(ordering: .relaxed) == .pending, !freed else { return nil }
+            write()
+            self.state.store(state, ordering: .releasing)
+            producer = nil
+            return waiters.takeAll()
+        }
+    }
+
     /// Whether the object is ready or failed (an acquiring load: what was written before the
     /// transition is visible after it).
     @inline(__always)
@@ -130,11 +144,9 @@ final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable 
 /// dependent task), so registering costs no allocation; any others in an array. Not
 /// thread-safe: guarded by the entry's gate.
 struct WaiterList {
+    /// Nil only while nobody waits (`others` is then empty too).
     private var first: ReadinessWaiter?
     private var others: [ReadinessWaiter] = []
-
-    /// Whether nobody waits (`others` is empty whenever `first` is nil).
-    var isEmpty: Bool { first == nil }
 
     mutating func append(_ waiter: ReadinessWaiter) {
         if first == nil { first = waiter } else { others.append(waiter) }

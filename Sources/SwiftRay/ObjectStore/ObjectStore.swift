@@ -174,14 +174,10 @@ final class ObjectStore: @unchecked Sendable {
                 throw error
             }
         }
-        let waiters: WaiterList? = entry.withGate {
-            guard entry.state.load(ordering: .relaxed) == .pending, !entry.freed else { return nil }
+        let waiters = entry.completeIfPending(as: .ready) {
             entry.value = value
             entry.size = size
             entry.domain = home
-            entry.state.store(.ready, ordering: .releasing)
-            entry.producer = nil
-            return entry.waiters.takeAll()
         }
         guard let waiters else {
             returnBytes(table.refundAtHome(size, keep: creditBatch))
@@ -198,13 +194,7 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Fails `entry` if it is pending; whether it was.
     func complete(_ entry: ObjectEntry, failing error: any Error) -> Bool {
-        let waiters: WaiterList? = entry.withGate {
-            guard entry.state.load(ordering: .relaxed) == .pending else { return nil }
-            entry.error = error
-            entry.state.store(.failed, ordering: .releasing)
-            entry.producer = nil
-            return entry.waiters.takeAll()
-        }
+        let waiters = entry.completeIfPending(as: .failed) { entry.error = error }
         guard let waiters else { return false }
         waiters.notifyAll()
         return true
