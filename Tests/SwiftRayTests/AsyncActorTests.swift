@@ -23,6 +23,19 @@ final class Gauge: Sendable {
 
     var current: Int { inside.load(ordering: .sequentiallyConsistent) }
     var maximum: Int { most.load(ordering: .sequentiallyConsistent) }
+
+    /// Enters, waits (yielding) until `partners` callers are inside or a bound passes, then
+    /// leaves; returns the most ever inside at once.
+    func pair(_ partners: Int) async -> Int {
+        enter()
+        var spins = 0
+        while current < partners, spins < 200_000 {
+            spins += 1
+            await Task.yield()
+        }
+        leave()
+        return maximum
+    }
 }
 
 /// An async actor's state: plain vars, safe because its calls run on one event loop at a time.
@@ -55,16 +68,7 @@ final class AsyncCounter: @unchecked Sendable {
 
     /// Enters the gauge, waits (yielding the loop) until `partners` calls are inside or a bound
     /// passes, then leaves.
-    func pair(_ partners: Int) async -> Int {
-        gauge.enter()
-        var spins = 0
-        while gauge.current < partners, spins < 200_000 {
-            spins += 1
-            await Task.yield()
-        }
-        gauge.leave()
-        return gauge.maximum
-    }
+    func pair(_ partners: Int) async -> Int { await gauge.pair(partners) }
 }
 
 @Suite("Async actors")
@@ -178,16 +182,7 @@ struct AsyncActorTests {
                 let io = Gauge()
                 let compute = Gauge()
                 let main = Gauge()
-                func run(_ gauge: Gauge, partners: Int) async -> Int {
-                    gauge.enter()
-                    var spins = 0
-                    while gauge.current < partners, spins < 200_000 {
-                        spins += 1
-                        await Task.yield()
-                    }
-                    gauge.leave()
-                    return gauge.maximum
-                }
+                func run(_ gauge: Gauge, partners: Int) async -> Int { await gauge.pair(partners) }
             }
             for isAsync in [true, false] {
                 let options = ActorOptions(isAsync: isAsync, concurrencyGroups: ["io": 3, "compute": 2])
