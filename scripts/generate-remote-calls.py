@@ -15,9 +15,10 @@ def write(relative_path, lines):
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
-def overloads(type_name, output_type, submit_result, invoke="try {call}", closure_params=""):
+def overloads(type_name, output_type, submit_result, invoke="try {call}", closure_params="", inlinable=False):
     """`invoke` is the body of the submitted closure ({call} is the body's call), with
-    `closure_params` its parameters (a generator's sink)."""
+    `closure_params` its parameters (a generator's sink). `inlinable`: the overloads are
+    specialized in the caller's module (the whole submit path is inlinable)."""
     out = []
     for n in range(0, 5):
         for mask in itertools.product([False, True], repeat=n):
@@ -41,7 +42,7 @@ def overloads(type_name, output_type, submit_result, invoke="try {call}", closur
             kinds = ", ".join("ref" if r else "value" for r in mask) or "no arguments"
             tries = "try " if any(mask) else ""
             out.append(f"    /// Submits a call ({kinds}); returns at once.")
-            out.append("    @inline(__always)")
+            out.append("    @inlinable" if inlinable else "    @inline(__always)")
             out.append(f"    public func remote{generics}({', '.join(params)}) throws(RuntimeError) -> {output_type}{where} {{")
             if closure_params:
                 call = call[:-1] + f", {closure_params})"
@@ -63,7 +64,7 @@ lines = [
     "",
     "extension RemoteFunction {",
 ]
-lines += overloads("RemoteFunction", "ObjectRef<Result>", "")
+lines += overloads("RemoteFunction", "ObjectRef<Result>", "", inlinable=True)
 lines[-1:] = ["}", "", "extension MultipleReturnFunction {"]
 lines += overloads("MultipleReturnFunction", "[ObjectRef<Element>]", "")
 lines[-1:] = ["}"]
@@ -106,6 +107,8 @@ def actor_overloads(is_async=False):
             kinds = ", ".join("ref" if r else "value" for r in mask) or "no arguments"
             all_params = ", ".join([f"_ method: sending @escaping (State) -> {signature} {effects} -> Result"] + params)
             out.append(f"    /// Calls {kind} of the instance ({kinds}), e.g. `actor.remote({example}, 5)`.")
+            if not is_async:
+                out.append("    @inlinable")
             out.append(f"    public func remote{generics}({all_params}) throws(RuntimeError) -> ObjectRef<Result> {{")
             out.append("        let method = MethodReference(function: method)")
             out.append(f"        return try {submit}(arguments: [{', '.join(refs)}]) {{ {call_prefix} method.function($0)({', '.join(values)}) }}")

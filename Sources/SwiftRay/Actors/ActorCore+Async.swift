@@ -148,12 +148,12 @@ final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked S
 
     /// `output` must carry a reference counted for this call (`store.retain`).
     init(
-        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
+        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
         body: @escaping @Sendable () async throws -> Result
     ) {
         self.body = body
         self.output = TaskOutput(output)
-        super.init(id: id, name: name, shape: shape, arguments: arguments)
+        super.init(id: id, shape: shape, arguments: arguments)
     }
 
     deinit { output.releaseIfHeld() }

@@ -13,6 +13,7 @@ import Synchronization
 /// written by the factory job before the actor becomes alive (published by that lock) and read
 /// by runners only while it is alive. With `maxConcurrency > 1` calls run in parallel on the
 /// same instance, as in Ray's threaded actors: the instance must then be thread-safe itself.
+@usableFromInline
 final class ActorCore: @unchecked Sendable {
     /// Where the actor is in its life.
     enum Phase: Equatable {
@@ -56,16 +57,16 @@ final class ActorCore: @unchecked Sendable {
     /// The scheduler's id for the actor (its creation task), and the actor's id.
     let id: TaskID
     /// The class name and id, for errors and the state API (`Counter(actor-12)`).
-    let displayName: String
+    @usableFromInline let displayName: String
     let options: ActorOptions
     let request: SchedulingRequest
     /// The shape its calls carry (their retries: `maxTaskRetries`).
-    let callShape: TaskShape
+    @usableFromInline let callShape: TaskShape
     let factory: @Sendable () throws -> AnyObject
     /// Strong: a handle may outlive every other reference to the runtime, and a call through it
     /// must still find it. (The runtime's tables let go of the actor when it dies, which breaks
     /// the cycle.)
-    let runtime: RayRuntime
+    @usableFromInline let runtime: RayRuntime
     let state: Locked<State>
     /// The lane of each named concurrency group (the default group is lane 0).
     let laneIndex: [String: Int]
@@ -75,7 +76,7 @@ final class ActorCore: @unchecked Sendable {
     /// moment for the next call before it stops.
     let mailboxHint = Atomic<Int>(0)
     /// The instance; see the type's thread-safety note.
-    nonisolated(unsafe) var instance: AnyObject?
+    @usableFromInline nonisolated(unsafe) var instance: AnyObject?
     /// For an actor with exclusive cores, the thread on its PUs: set under the state lock when it
     /// is placed, before its factory job is queued, and kept across restarts.
     nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
@@ -130,6 +131,18 @@ final class ActorCore: @unchecked Sendable {
     /// Queues a call in `lane`; starts a runner (or the lane's event loop) when the actor is
     /// alive and the lane below its limit. Throws when the actor is dead or has
     /// `maxPendingCalls` queued.
+    /// Records a call's submission and queues it on the lane of `group` (nil: the default
+    /// group); a call that cannot be queued (dead actor, unknown group) fails with the reason.
+    @usableFromInline
+    func submit(_ call: TaskRecord, toGroup group: String?) {
+        call.recordEvent(.submitted)
+        do {
+            try enqueue(call, lane: try lane(ofGroup: group))
+        } catch {
+            call.finish(failing: error)
+        }
+    }
+
     func enqueue(_ call: TaskRecord, lane: Int = 0) throws(ActorError) {
         let outcome: Swift.Result<Int?, ActorError> = state.withLock { state in
             if case let .dead(reason) = state.phase { return .failure(.actorDied(actor: displayName, reason: reason)) }

@@ -59,7 +59,7 @@ extension ActorHandle {
             throw .shutDown
         }
         let call = AsyncActorCall(
-            id: runtime.nextTaskID(), name: core.displayName, shape: core.callShape, arguments: arguments,
+            id: runtime.nextTaskID(), shape: core.callShape, arguments: arguments,
             output: output.countedEntry()
         ) { [core] () async throws -> Result in
             guard let instance = core.instance else {

@@ -13,12 +13,12 @@
 /// Arguments may be values or ObjectRefs of them, in any mix, as for remote functions.
 /// Immutable; thread-safe.
 public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringConvertible {
-    let reference: ActorReference
+    @usableFromInline let reference: ActorReference
     /// The concurrency group its calls go to (nil: the default group); see
     /// ``options(concurrencyGroup:)``.
-    var concurrencyGroup: String? = nil
+    @usableFromInline var concurrencyGroup: String? = nil
 
-    var core: ActorCore { reference.core }
+    @inlinable var core: ActorCore { reference.core }
 
     /// The actor's id (the id of its creation).
     public var id: TaskID { core.id }
@@ -41,7 +41,7 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
     /// Calls `body` on the instance (Ray's `actor.method.remote()` for any code). Disfavored: a
     /// method reference (`Counter.get`) of a Sendable class also fits this type, and with the
     /// async overloads present the method form must win by rank.
-    @_disfavoredOverload
+    @_disfavoredOverload @inlinable
     public func remote<Result: Sendable>(
         _ body: @escaping @Sendable (State) throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
@@ -49,7 +49,9 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
     }
 
     /// Submits one call; `invoke` runs on the instance once the arguments are ready.
-    @inline(__always)
+    /// Inlinable like a remote function's (see ``RemoteFunction``): specialized in the caller's
+    /// module, a call looks no generic metadata up at run time.
+    @inlinable
     func submit<Result: Sendable>(
         arguments: [ObjectEntry], _ invoke: @escaping @Sendable (State) throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
@@ -57,7 +59,7 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         let runtime = core.runtime
         let output = try runtime.pendingOutput(of: Result.self)
         let call = SingleReturnTask(
-            id: runtime.nextTaskID(), name: core.displayName, shape: core.callShape, arguments: arguments,
+            id: runtime.nextTaskID(), shape: core.callShape, arguments: arguments,
             output: output.countedEntry()
         ) { [core] () throws -> Result in
             guard let instance = core.instance else {
@@ -66,20 +68,16 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
             return try invoke(unsafeDowncast(instance, to: State.self))
         }
         output.entry.producer = call
-        call.recordEvent(.submitted)
-        do {
-            try core.enqueue(call, lane: try core.lane(ofGroup: concurrencyGroup))
-        } catch {
-            call.finish(failing: error)
-        }
+        core.submit(call, toGroup: concurrencyGroup)
         return output
     }
 }
 
 /// What every copy of an ``ActorHandle`` shares: the actor, and the end of an unnamed actor when
 /// the last handle goes. Immutable; thread-safe.
+@usableFromInline
 final class ActorReference: Sendable {
-    let core: ActorCore
+    @usableFromInline let core: ActorCore
 
     init(core: ActorCore) { self.core = core }
 
@@ -90,6 +88,10 @@ final class ActorReference: Sendable {
 
 /// Carries a value that is not `Sendable` by type but is safe to hand over: an unapplied method
 /// reference (`Counter.add`) captures nothing. A plain value.
+@usableFromInline
 struct MethodReference<Function>: @unchecked Sendable {
-    let function: Function
+    @usableFromInline let function: Function
+
+    @inlinable
+    init(function: Function) { self.function = function }
 }

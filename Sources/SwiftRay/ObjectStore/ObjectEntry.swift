@@ -2,6 +2,7 @@ import Glibc
 import Synchronization
 
 /// The life stage of a stored object: promised by a producer, there, or failed for good.
+@usableFromInline
 enum ObjectState: UInt8, AtomicRepresentable {
     /// Promised by a producer (a task), not yet there.
     case pending = 0
@@ -25,29 +26,31 @@ enum ObjectState: UInt8, AtomicRepresentable {
 /// guarding completion too, caller and worker took one mutex for every task and spent their
 /// time in futex calls. The gate is one byte, held for a few instructions, and only a waiter
 /// registering while the object completes ever finds it taken.
+@usableFromInline
 class ObjectEntry: @unchecked Sendable {
-    let id: ObjectID
+    @usableFromInline let id: ObjectID
     /// The store that owns the entry (strong: live refs keep their store alive; the table's
     /// reference back to the entry goes when the object is freed, which breaks the cycle).
-    let store: ObjectStore
-    let state: Atomic<ObjectState>
+    @usableFromInline let store: ObjectStore
+    @usableFromInline let state: Atomic<ObjectState>
     /// The entry's spin lock (see ``withGate(_:)``).
     private let gate = Atomic<Bool>(false)
     /// Refs (``ObjectRef`` instances) plus explicit references (pending tasks, containing values).
-    let references: Atomic<Int>
-    var error: (any Error)?
+    @usableFromInline let references: Atomic<Int>
+    @usableFromInline var error: (any Error)?
     /// Bytes charged to the store for the value (0 while pending).
-    var size = 0
+    @usableFromInline var size = 0
     /// The domain (logical node) whose memory holds the value.
-    var domain: Int
+    @usableFromInline var domain: Int
     /// Whoever waits for the object to leave `pending`; guarded by the gate.
     var waiters = WaiterList()
     /// Set once the last reference went and the entry left the table; guarded by the gate.
     var freed = false
     /// The task that will produce the value (cancel finds it here): set before the first ref is
     /// handed out, cleared under the gate when the object completes.
-    var producer: TaskRecord?
+    @usableFromInline var producer: TaskRecord?
 
+    @usableFromInline
     init(id: ObjectID, store: ObjectStore, state: ObjectState, references: Int, domain: Int) {
         self.id = id
         self.store = store
@@ -84,7 +87,7 @@ class ObjectEntry: @unchecked Sendable {
     /// Completes the object if it is still pending (and not freed): under the gate, `write`
     /// stores the value or the error, `state` is published (a release store) and the producer
     /// dropped. Returns the waiters to tell (outside the gate), or nil when it had completed.
-    @inline(__always)
+    @usableFromInline
     final func completeIfPending(as state: ObjectState, _ write: () -> Void) -> WaiterList? {
         withGate {
             guard self.state.load(ordering: .relaxed) == .pending, !freed else { return nil }
@@ -97,7 +100,7 @@ class ObjectEntry: @unchecked Sendable {
 
     /// Whether the object is ready or failed (an acquiring load: what was written before the
     /// transition is visible after it).
-    @inline(__always)
+    @inlinable @inline(__always)
     var isComplete: Bool { state.load(ordering: .acquiring) != .pending }
 
     /// Lets the value go: called by the store once the entry is freed, after unlocking, so that a
@@ -109,11 +112,13 @@ class ObjectEntry: @unchecked Sendable {
 }
 
 /// An ``ObjectEntry`` that holds a value of type `Value`. Thread safety as for the base class.
+@usableFromInline
 final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable {
     /// Written once before the entry becomes ready; cleared when the object is freed. Accesses
     /// are ordered by `state` and the shard lock, so the exclusivity checks are left out.
-    @exclusivity(unchecked) var value: Value?
+    @usableFromInline @exclusivity(unchecked) var value: Value?
 
+    @inlinable
     init(id: ObjectID, store: ObjectStore, value: Value?, size: Int, references: Int, domain: Int) {
         self.value = value
         super.init(id: id, store: store, state: value == nil ? .pending : .ready, references: references, domain: domain)
@@ -127,7 +132,7 @@ final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable 
     override var anyValue: Any? { isComplete ? value : nil }
 
     /// The value, or the producer's error; `nil` while pending. Caller holds a reference.
-    @inline(__always)
+    @inlinable @inline(__always)
     func result() throws -> Value? {
         switch state.load(ordering: .acquiring) {
         case .ready:
@@ -143,6 +148,7 @@ final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable 
 /// The waiters of one entry: the first inline, since most objects have at most one (a get or a
 /// dependent task), so registering costs no allocation; any others in an array. Not
 /// thread-safe: guarded by the entry's gate.
+@usableFromInline
 struct WaiterList {
     /// Nil only while nobody waits (`others` is then empty too).
     private var first: ReadinessWaiter?
@@ -167,6 +173,7 @@ struct WaiterList {
     }
 
     /// Tells every waiter that the object completed.
+    @usableFromInline
     func notifyAll() {
         guard let first else { return }
         first.objectCompleted()

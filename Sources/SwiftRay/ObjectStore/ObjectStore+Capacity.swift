@@ -30,6 +30,7 @@ extension ObjectStore {
     /// returns how many it took: `size` plus a credit batch when there is room for both.
     /// Throws `objectLargerThanStore` at once for a size over the capacity, and
     /// ``ObjectStoreFull`` when no room comes within `fullGracePeriod`.
+    @usableFromInline
     func reserve(_ size: Int) throws -> Int {
         if size > capacityBytes { throw ObjectStoreError.objectLargerThanStore(size: size, capacity: capacityBytes) }
         // A batch for the shard's credit only while the store is far from full (all shards could
@@ -68,6 +69,7 @@ extension ObjectStore {
     /// Bytes went back to the capacity or to a shard's credit (`size` of them to `used`; 0 when
     /// they stayed in the credit): wakes the puts waiting for room, which take the credit back.
     @inline(__always)
+    @usableFromInline
     func returnBytes(_ size: Int) {
         if size > 0 { used.subtract(size, ordering: .sequentiallyConsistent) }
         if spaceWaiterCount.load(ordering: .sequentiallyConsistent) > 0 { wakeSpaceWaiters() }

@@ -2,6 +2,7 @@
 extension ObjectStore {
     /// Checks a timeout in seconds: nil or +infinity waits forever; negative or NaN throws.
     /// Returns the deadline in monotonic nanoseconds (nil: none).
+    @usableFromInline
     static func deadline(forTimeout timeout: Double?) throws(ObjectStoreError) -> Int? {
         guard let timeout else { return nil }
         guard !timeout.isNaN, timeout >= 0 else { throw .invalidTimeout(timeout) }
@@ -14,7 +15,7 @@ extension ObjectStore {
     /// meanwhile, any other thread blocks) up to `timeout` seconds (nil: forever).
     /// Throws ``GetTimeout``, the producer's error when the object failed, or
     /// ``ObjectStoreError`` for a ref of another store, a bad timeout or a shut-down store.
-    @inline(__always)
+    @inlinable @inline(__always)
     func get<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double? = nil) throws -> Value {
         let entry = ref.entry
         try checkOwned(entry)
@@ -22,7 +23,8 @@ extension ObjectStore {
         return try getSlow(ref, timeout: timeout)
     }
 
-    private func getSlow<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double?) throws -> Value {
+    @usableFromInline
+    func getSlow<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double?) throws -> Value {
         let deadline = try Self.deadline(forTimeout: timeout)
         try waitForAll([ref.entry], timeout: timeout, deadline: deadline)
         try checkOpen()
@@ -32,10 +34,11 @@ extension ObjectStore {
 
     /// The values of `refs`, in order: waits until all are ready (or `timeout` seconds pass,
     /// then ``GetTimeout``); the first failed object in input order throws its error.
+    @inlinable
     func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
         let deadline = try Self.deadline(forTimeout: timeout)
         var pending: [ObjectEntry] = []
-        for ref in refs {
+        try ObjectRef.forEachUnretained(in: refs) { ref in
             try checkOwned(ref.entry)
             if !ref.entry.isComplete { pending.append(ref.entry) }
         }
@@ -43,7 +46,7 @@ extension ObjectStore {
         try checkOpen()
         var values: [Value] = []
         values.reserveCapacity(refs.count)
-        for ref in refs {
+        try ObjectRef.forEachUnretained(in: refs) { ref in
             guard let value = try ref.entry.result() else {
                 throw GetTimeout(timeout: timeout ?? .infinity, pending: refs.filter { !$0.isReady }.map(\.id))
             }
@@ -53,7 +56,8 @@ extension ObjectStore {
     }
 
     /// Waits until every entry is complete or the deadline passes (then throws ``GetTimeout``).
-    private func waitForAll(_ entries: [ObjectEntry], timeout: Double?, deadline: Int?) throws {
+    @usableFromInline
+    func waitForAll(_ entries: [ObjectEntry], timeout: Double?, deadline: Int?) throws {
         let pending = try waitFor(entries, needed: entries.count, deadline: deadline)
         if !pending.isEmpty { throw GetTimeout(timeout: timeout ?? .infinity, pending: pending.map(\.id)) }
     }

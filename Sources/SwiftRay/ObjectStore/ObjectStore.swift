@@ -15,12 +15,20 @@ import Synchronization
 /// puts the entry in a free slot of the calling thread's shard of the ``ObjectTable``, paying
 /// its bytes from that shard's credit under the same lock (see ``ObjectTable``).
 ///
+/// Specialization: put, get, a task's submission and its delivery are `@inlinable` down to the
+/// typed entry, so they are compiled in the caller's module for its concrete `Value` (the
+/// internals they touch are `@usableFromInline`). Run unspecialized across the module boundary,
+/// a generic put spent about a third of its time looking up the metadata of
+/// `TypedObjectEntry<Value>`, `ObjectRef<Value>` and `Value?` at run time. (The package is not
+/// built for library evolution, so exposing these bodies promises no stable ABI.)
+///
 /// Large values (``Configuration/largeObjectThreshold``) of contiguous types (arrays of trivial
 /// elements, `Data`) record the domain whose memory holds their first page, as the kernel says,
 /// rather than the caller's.
 ///
 /// Thread-safe: every method may be called from any thread, workers included; a get from a
 /// worker of `executor` runs other jobs while it waits instead of blocking the thread.
+@usableFromInline
 final class ObjectStore: @unchecked Sendable {
     /// How big the store is, how long a put waits for room and from what size a value records
     /// the domain that holds its bytes. A plain value; thread-safe.
@@ -50,22 +58,22 @@ final class ObjectStore: @unchecked Sendable {
     /// Seconds a put waits for room before it throws ``ObjectStoreFull``.
     let fullGracePeriod: Double
     /// Values of at least this many bytes may record the domain that holds their bytes.
-    let largeObjectThreshold: Int
+    @usableFromInline let largeObjectThreshold: Int
     /// Bytes a shard's credit is refilled with beyond the put that needs it (0 for small
     /// capacities: every byte then goes through `used`).
-    let creditBatch: Int
+    @usableFromInline let creditBatch: Int
     private let pageDomain: (@Sendable (UnsafeRawPointer) -> Int?)?
     let topology: Topology
     /// The executor whose workers help instead of blocking while they wait.
     let executor: WorkStealingExecutor?
     /// This store's serial number (the high bits of its object ids).
-    let serial: UInt32
+    @usableFromInline let serial: UInt32
 
-    let table = ObjectTable()
-    let typeFacts = ObjectTypeFactsCache()
+    @usableFromInline let table = ObjectTable()
+    @usableFromInline let typeFacts = ObjectTypeFactsCache()
     /// Bytes taken from the capacity: charged to live objects, or held as shard credit.
     let used = Atomic<Int>(0)
-    private let closed = Atomic<Bool>(false)
+    @usableFromInline let closed = Atomic<Bool>(false)
     let spaceWaiterCount = Atomic<Int>(0)
     let spaceWaiters = Locked<[ReadinessWaiter]>([])
     private static let serials = Atomic<UInt32>(1)
@@ -120,6 +128,10 @@ final class ObjectStore: @unchecked Sendable {
     /// does not fit the put waits `fullGracePeriod` for room, then throws ``ObjectStoreFull``.
     /// `domain`: the domain holding the value; nil: the calling worker's domain (0 off workers),
     /// or for a large contiguous value the domain whose memory holds its first page.
+    ///
+    /// Inlinable, like the rest of the put path down to the entry's initializer: specialized in
+    /// the caller's module for its `Value`, a put looks no generic metadata up at run time.
+    @inlinable
     func put<Value: Sendable>(_ value: Value, onDomain domain: Int? = nil) throws -> ObjectRef<Value> {
         try checkOpen()
         let facts = typeFacts.facts(of: Value.self)
@@ -138,6 +150,7 @@ final class ObjectStore: @unchecked Sendable {
     // MARK: Producer side (tasks)
 
     /// A pending object a producer promises to fulfil or fail, with its first ref.
+    @inlinable
     func makePending<Value: Sendable>(of type: Value.Type = Value.self, onDomain domain: Int? = nil) throws -> ObjectRef<Value> {
         try checkOpen()
         let home = try resolveDomain(domain)
@@ -156,6 +169,7 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// `fulfil` for a producer that holds the entry itself (a counted reference, not a ref).
+    @inlinable
     func fulfil<Value: Sendable>(entry: TypedObjectEntry<Value>, with value: Value, onDomain domain: Int? = nil) throws {
         try checkOpen()
         if entry.isComplete { throw ObjectStoreError.alreadyCompleted(entry.id) }
@@ -193,6 +207,7 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// Fails `entry` if it is pending; whether it was.
+    @usableFromInline
     func complete(_ entry: ObjectEntry, failing error: any Error) -> Bool {
         let waiters = entry.completeIfPending(as: .failed) { entry.error = error }
         guard let waiters else { return false }
@@ -226,7 +241,7 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// Adds a reference to an entry the caller holds (a ref is alive, so the count is > 0).
-    @inline(__always)
+    @inlinable @inline(__always)
     func retain(_ entry: ObjectEntry) {
         entry.references.add(1, ordering: .relaxed)
     }
@@ -240,7 +255,7 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// `release` for a typed entry (a ref's deinit): lets the value go without a virtual call.
-    @inline(__always)
+    @inlinable @inline(__always)
     func release<Value>(typed entry: TypedObjectEntry<Value>) {
         if entry.references.subtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry),
             !_isPOD(Value.self)  // a trivial value has no deinit: it may as well go with the entry
@@ -251,7 +266,8 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Takes the entry out of the table and gives its bytes back; whether it was there (then the
     /// caller drops the value).
-    private func free(_ entry: ObjectEntry) -> Bool {
+    @usableFromInline
+    func free(_ entry: ObjectEntry) -> Bool {
         guard let excess = table.remove(entry, keep: creditBatch) else { return false }
         returnBytes(excess)
         return true
@@ -272,13 +288,13 @@ final class ObjectStore: @unchecked Sendable {
 
     // MARK: Helpers
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func checkOpen() throws(ObjectStoreError) {
         if closed.load(ordering: .acquiring) { throw .shutDown }
     }
 
     /// Throws unless `entry` belongs to this store and the store is open.
-    @inline(__always)
+    @inlinable @inline(__always)
     func checkOwned(_ entry: ObjectEntry) throws(ObjectStoreError) {
         if entry.store !== self { throw .foreignObjectRef(id: entry.id, store: serial) }
         try checkOpen()
@@ -287,8 +303,8 @@ final class ObjectStore: @unchecked Sendable {
     /// The domain a value of `size` bytes put with `domain` is recorded on: `domain` itself
     /// (checked), else for a large contiguous value the one whose memory holds its first page,
     /// else the calling worker's (0 off workers).
-    @inline(__always)
-    private func resolveDomain<Value>(
+    @inlinable @inline(__always)
+    func resolveDomain<Value>(
         _ domain: Int?, of value: Value, size: Int, facts: ObjectTypeFacts
     ) throws(ObjectStoreError) -> Int {
         if domain == nil, size >= largeObjectThreshold, let located = domainHolding(value, facts: facts) {
@@ -297,8 +313,8 @@ final class ObjectStore: @unchecked Sendable {
         return try resolveDomain(domain)
     }
 
-    @inline(__always)
-    private func resolveDomain(_ domain: Int?) throws(ObjectStoreError) -> Int {
+    @usableFromInline
+    func resolveDomain(_ domain: Int?) throws(ObjectStoreError) -> Int {
         if let domain {
             guard topology.domains.indices.contains(domain) else {
                 throw .unknownDomain(id: domain, domainCount: topology.domains.count)
@@ -312,8 +328,8 @@ final class ObjectStore: @unchecked Sendable {
 
     /// The domain whose memory holds the first page of `value`'s bytes, when its type is
     /// contiguous and the kernel (or the configured `pageDomain`) knows; nil otherwise.
-    @inline(never)
-    private func domainHolding<Value>(_ value: Value, facts: ObjectTypeFacts) -> Int? {
+    @usableFromInline @inline(never)
+    func domainHolding<Value>(_ value: Value, facts: ObjectTypeFacts) -> Int? {
         let located: Int? = facts.withBaseAddress(of: value) { base in
             guard let base else { return nil }
             if let pageDomain { return pageDomain(base) }

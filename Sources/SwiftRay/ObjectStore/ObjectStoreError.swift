@@ -68,6 +68,12 @@ public struct GetTimeout: Error, Sendable, Hashable, CustomStringConvertible {
     /// The objects that were still pending, in input order.
     public let pending: [ObjectID]
 
+    @usableFromInline
+    init(timeout: Double, pending: [ObjectID]) {
+        self.timeout = timeout
+        self.pending = pending
+    }
+
     public var description: String {
         let shown = pending.prefix(4).map(\.description).joined(separator: ", ")
         let more = pending.count > 4 ? ", ..." : ""

@@ -20,6 +20,7 @@ import Glibc
 /// (ThreadSanitizer sees them) and their state reached through pointers (no exclusivity checks).
 ///
 /// Thread-safe.
+@usableFromInline
 final class ObjectTable: @unchecked Sendable {
     /// One shard's slots, bytes and credit. Guarded by the shard's lock. Not thread-safe by itself.
     ///
@@ -182,7 +183,7 @@ final class ObjectTable: @unchecked Sendable {
     /// it `size` bytes: `prepaid` bytes the caller took from the capacity pay first (the rest
     /// goes to the shard's credit), else the shard's credit pays. Returns nil, inserting
     /// nothing, when the credit is short.
-    @inline(__always)
+    @usableFromInline
     func insert(
         store: UInt32, size: Int, prepaid: Int, _ make: (ObjectID) -> ObjectEntry
     ) throws(ObjectStoreError) -> ObjectEntry? {
@@ -205,7 +206,7 @@ final class ObjectTable: @unchecked Sendable {
     }
 
     /// Inserts the entry `make` builds, charging nothing (a pending object).
-    @inline(__always)
+    @inlinable @inline(__always)
     func insert(store: UInt32, _ make: (ObjectID) -> ObjectEntry) throws(ObjectStoreError) -> ObjectEntry {
         // Cannot be nil: nothing to pay.
         try insert(store: store, size: 0, prepaid: 0, make)!
@@ -231,13 +232,14 @@ final class ObjectTable: @unchecked Sendable {
     /// Charges `size` bytes to the calling thread's home shard (see `Shard.pay`): how a
     /// producer pays for the value it completes. False, changing nothing, when the credit is
     /// short.
-    @inline(__always)
+    @usableFromInline
     func payAtHome(_ size: Int, prepaid: Int) -> Bool {
         locked(homeShard) { $0.pay(size, prepaid: prepaid) }
     }
 
     /// Gives back bytes `payAtHome` charged for a completion that did not happen; returns the
     /// bytes the shard hands back to the store (over `keep * 2` of credit), else 0.
+    @usableFromInline
     func refundAtHome(_ size: Int, keep: Int) -> Int {
         locked(homeShard) { $0.refund(size, keep: keep) }
     }

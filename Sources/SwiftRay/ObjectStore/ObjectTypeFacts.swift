@@ -5,8 +5,9 @@ import Synchronization
 /// (``ContiguousObjectBytes``), as existential metatypes that later calls open without another
 /// dynamic cast. An immutable plain value (metatypes only), safe to read from any thread; not
 /// declared `Sendable` because existential metatypes are not.
+@usableFromInline
 struct ObjectTypeFacts {
-    let sized: (any ObjectSizeEstimating.Type)?
+    @usableFromInline let sized: (any ObjectSizeEstimating.Type)?
     let contiguous: (any ContiguousObjectBytes.Type)?
 
     /// The facts of `Value`, found by dynamic casts (the slow way; ``ObjectTypeFactsCache`` keeps them).
@@ -16,7 +17,7 @@ struct ObjectTypeFacts {
     }
 
     /// The bytes the store charges for `value`: its declared size, else its inline size.
-    @inline(__always)
+    @inlinable @inline(__always)
     func size<Value>(of value: Value) throws(ObjectStoreError) -> Int {
         guard let sized else { return MemoryLayout<Value>.size }
         let size = Self.measure(sized, value)
@@ -32,7 +33,8 @@ struct ObjectTypeFacts {
     }
 
     /// `value`, known to be a `Sized`, asked for its size (no cast: `Sized == Value`).
-    private static func measure<Sized: ObjectSizeEstimating, Value>(_: Sized.Type, _ value: Value) -> Int {
+    @usableFromInline
+    static func measure<Sized: ObjectSizeEstimating, Value>(_: Sized.Type, _ value: Value) -> Int {
         withUnsafePointer(to: value) { pointer in
             UnsafeRawPointer(pointer).assumingMemoryBound(to: Sized.self).pointee.estimatedObjectSize
         }
@@ -54,6 +56,7 @@ struct ObjectTypeFacts {
 /// probes is simply not cached (its facts are found again each time).
 ///
 /// Thread-safe.
+@usableFromInline
 final class ObjectTypeFactsCache: @unchecked Sendable {
     /// One cached type's facts. Immutable; thread-safe.
     private final class Box {
@@ -82,6 +85,7 @@ final class ObjectTypeFactsCache: @unchecked Sendable {
 
     /// The facts of `Value`.
     @inline(__always)
+    @usableFromInline
     func facts<Value>(of type: Value.Type) -> ObjectTypeFacts {
         let key = ObjectIdentifier(type)
         let bits = UInt64(UInt(bitPattern: key))

@@ -49,6 +49,12 @@ public struct TaskCancelled: Error, Sendable, Hashable, CustomStringConvertible 
     /// Its name.
     public let taskName: String
 
+    @usableFromInline
+    init(taskID: TaskID, taskName: String) {
+        self.taskID = taskID
+        self.taskName = taskName
+    }
+
     public var description: String { "TaskCancelled: task '\(taskName)' (\(taskID)) was cancelled" }
 }
 

@@ -9,7 +9,7 @@ extension RayRuntime {
     /// the store has no room after the grace period (naming the sizes),
     /// `ObjectStoreError.objectLargerThanStore` for a value larger than the whole store, and
     /// `ObjectStoreError.shutDown` after shutdown.
-    @inline(__always)
+    @inlinable
     public func put<Value: Sendable>(_ value: Value) throws -> ObjectRef<Value> {
         try store.put(value)
     }
@@ -18,7 +18,7 @@ extension RayRuntime {
     /// ``GetTimeout``, the ``RayTaskError`` / ``TaskCancelled`` / ``TaskUnschedulable`` of a
     /// failed task, or `ObjectStoreError` for a ref of another runtime, a negative or NaN timeout,
     /// or a runtime that is shut down.
-    @inline(__always)
+    @inlinable
     public func get<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double? = nil) throws -> Value {
         let entry = ref.entry
         try store.checkOwned(entry)
@@ -29,9 +29,10 @@ extension RayRuntime {
 
     /// The values of `refs` in order, waiting for all of them up to `timeout` seconds; the first
     /// failed object (in input order) throws its error.
+    @inlinable
     public func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
         if let timeout, !(timeout >= 0) { throw ObjectStoreError.invalidTimeout(timeout) }
-        if refs.allSatisfy({ $0.entry.isComplete }) { return try store.get(refs, timeout: timeout) }
+        if ObjectRef.allComplete(refs) { return try store.get(refs, timeout: timeout) }
         return try whileBlocked { try store.get(refs, timeout: timeout) }
     }
 
@@ -114,6 +115,7 @@ extension RayRuntime {
 
     /// Runs a wait; inside a task, with the task's CPUs given back for its duration. A frame
     /// already blocked (a worker helping in its get runs a Swift job that waits) gives nothing.
+    @usableFromInline
     func whileBlocked<R>(_ body: () throws -> R) throws -> R {
         guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)),
               frame.task.state.load(ordering: .relaxed) != .runningInGet

@@ -19,7 +19,7 @@ public final class RayRuntime: Sendable {
     /// The options it started with.
     public let options: RuntimeOptions
     let executor: WorkStealingExecutor
-    let store: ObjectStore
+    @usableFromInline let store: ObjectStore
     let dispatcher: TaskDispatcher
     /// Task events for the state API and the timeline (nil: not recorded).
     let events: TaskEventLog?
@@ -113,10 +113,11 @@ public final class RayRuntime: Sendable {
     // MARK: Tasks
 
     @inline(__always)
+    @usableFromInline
     func nextTaskID() -> TaskID { TaskID(taskIDs.add(1, ordering: .relaxed).oldValue) }
 
     /// A pending return object for a call about to be submitted: the caller's ref.
-    @inline(__always)
+    @inlinable
     func pendingOutput<Result: Sendable>(of type: Result.Type) throws(RuntimeError) -> ObjectRef<Result> {
         do {
             return try store.makePending(of: Result.self)
@@ -127,6 +128,7 @@ public final class RayRuntime: Sendable {
 
     /// Queues `task` once its arguments are ready: at once when they are, else when the last one
     /// completes (on the thread that completes it).
+    @usableFromInline
     func submit(_ task: TaskRecord) throws(RuntimeError) {
         if closed.load(ordering: .relaxed) {
             task.finish(failing: ObjectStoreError.shutDown)

@@ -43,7 +43,7 @@ public struct AsyncRemoteFunction<Arguments, Result: Sendable>: Sendable {
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let output = try runtime.pendingOutput(of: Result.self)
         let task = AsyncSingleReturnTask(
-            id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments, output: output.countedEntry(),
+            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output.countedEntry(),
             dispatcher: runtime.dispatcher, body: invoke)
         output.entry.producer = task
         try runtime.submit(task)

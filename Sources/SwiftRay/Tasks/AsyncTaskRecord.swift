@@ -20,13 +20,13 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
     private let running = Locked<Swift.Task<Void, Never>?>(nil)
 
     init(
-        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
+        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
         dispatcher: TaskDispatcher, body: @escaping @Sendable () async throws -> Result
     ) {
         self.body = body
         self.output = TaskOutput(output)
         self.dispatcher = dispatcher
-        super.init(id: id, name: name, shape: shape, arguments: arguments)
+        super.init(id: id, shape: shape, arguments: arguments)
     }
 
     deinit { output.releaseIfHeld() }

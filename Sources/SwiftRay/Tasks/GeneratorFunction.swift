@@ -63,7 +63,7 @@ public struct GeneratorFunction<Arguments, Element: Sendable>: Sendable {
         let channel = GeneratorChannel<Element>(
             store: runtime.store, limit: backpressureNumObjects > 0 ? backpressureNumObjects : nil, taskID: id,
             taskName: name)
-        let task = GeneratorTask(id: id, name: name, shape: shape, arguments: arguments, channel: channel, body: invoke)
+        let task = GeneratorTask(id: id, shape: shape, arguments: arguments, channel: channel, body: invoke)
         channel.attach(task)
         let stream = ObjectRefStream(channel: channel, runtime: runtime)
         try runtime.submit(task)
@@ -75,16 +75,18 @@ public struct GeneratorFunction<Arguments, Element: Sendable>: Sendable {
 /// ends the stream when the body returns (or fails it with what the task failed with).
 /// Thread safety as for ``TaskRecord``; its channel is thread-safe.
 final class GeneratorTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
+    override class var unnamedTaskName: String { "generator" }
+
     private let body: @Sendable (GeneratorSink<Element>) throws -> Void
     let channel: GeneratorChannel<Element>
 
     init(
-        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], channel: GeneratorChannel<Element>,
+        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], channel: GeneratorChannel<Element>,
         body: @escaping @Sendable (GeneratorSink<Element>) throws -> Void
     ) {
         self.body = body
         self.channel = channel
-        super.init(id: id, name: name, shape: shape, arguments: arguments)
+        super.init(id: id, shape: shape, arguments: arguments)
     }
 
     override func runBody() throws {

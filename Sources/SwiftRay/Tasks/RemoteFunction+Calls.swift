@@ -5,187 +5,187 @@
 
 extension RemoteFunction {
     /// Submits a call (no arguments); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote() throws(RuntimeError) -> ObjectRef<Result> where Arguments == Void {
         try submit(arguments: [], bodyWithoutArguments ?? { [body] in try body(()) })
     }
 
     /// Submits a call (value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote(_ a: Arguments) throws(RuntimeError) -> ObjectRef<Result> where Arguments: Sendable {
         try submit(arguments: []) { [body] in try body(a) }
     }
 
     /// Submits a call (ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote(_ a: ObjectRef<Arguments>) throws(RuntimeError) -> ObjectRef<Result> where Arguments: Sendable {
         try submit(arguments: [a.entry]) { [body] in try body(a.resolvedValue()) }
     }
 
     /// Submits a call (value, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable>(_ a: A, _ b: B) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B) {
         try submit(arguments: []) { [body] in try body((a, b)) }
     }
 
     /// Submits a call (value, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable>(_ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B) {
         try submit(arguments: [b.entry]) { [body] in try body((a, b.resolvedValue())) }
     }
 
     /// Submits a call (ref, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable>(_ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B) {
         try submit(arguments: [a.entry]) { [body] in try body((a.resolvedValue(), b)) }
     }
 
     /// Submits a call (ref, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B) {
         try submit(arguments: [a.entry, b.entry]) { [body] in try body((a.resolvedValue(), b.resolvedValue())) }
     }
 
     /// Submits a call (value, value, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: []) { [body] in try body((a, b, c)) }
     }
 
     /// Submits a call (value, value, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: [c.entry]) { [body] in try body((a, b, c.resolvedValue())) }
     }
 
     /// Submits a call (value, ref, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: [b.entry]) { [body] in try body((a, b.resolvedValue(), c)) }
     }
 
     /// Submits a call (value, ref, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: [b.entry, c.entry]) { [body] in try body((a, b.resolvedValue(), c.resolvedValue())) }
     }
 
     /// Submits a call (ref, value, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: [a.entry]) { [body] in try body((a.resolvedValue(), b, c)) }
     }
 
     /// Submits a call (ref, value, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: [a.entry, c.entry]) { [body] in try body((a.resolvedValue(), b, c.resolvedValue())) }
     }
 
     /// Submits a call (ref, ref, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: [a.entry, b.entry]) { [body] in try body((a.resolvedValue(), b.resolvedValue(), c)) }
     }
 
     /// Submits a call (ref, ref, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
         try submit(arguments: [a.entry, b.entry, c.entry]) { [body] in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue())) }
     }
 
     /// Submits a call (value, value, value, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: []) { [body] in try body((a, b, c, d)) }
     }
 
     /// Submits a call (value, value, value, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [d.entry]) { [body] in try body((a, b, c, d.resolvedValue())) }
     }
 
     /// Submits a call (value, value, ref, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [c.entry]) { [body] in try body((a, b, c.resolvedValue(), d)) }
     }
 
     /// Submits a call (value, value, ref, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [c.entry, d.entry]) { [body] in try body((a, b, c.resolvedValue(), d.resolvedValue())) }
     }
 
     /// Submits a call (value, ref, value, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [b.entry]) { [body] in try body((a, b.resolvedValue(), c, d)) }
     }
 
     /// Submits a call (value, ref, value, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [b.entry, d.entry]) { [body] in try body((a, b.resolvedValue(), c, d.resolvedValue())) }
     }
 
     /// Submits a call (value, ref, ref, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [b.entry, c.entry]) { [body] in try body((a, b.resolvedValue(), c.resolvedValue(), d)) }
     }
 
     /// Submits a call (value, ref, ref, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [b.entry, c.entry, d.entry]) { [body] in try body((a, b.resolvedValue(), c.resolvedValue(), d.resolvedValue())) }
     }
 
     /// Submits a call (ref, value, value, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry]) { [body] in try body((a.resolvedValue(), b, c, d)) }
     }
 
     /// Submits a call (ref, value, value, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry, d.entry]) { [body] in try body((a.resolvedValue(), b, c, d.resolvedValue())) }
     }
 
     /// Submits a call (ref, value, ref, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry, c.entry]) { [body] in try body((a.resolvedValue(), b, c.resolvedValue(), d)) }
     }
 
     /// Submits a call (ref, value, ref, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry, c.entry, d.entry]) { [body] in try body((a.resolvedValue(), b, c.resolvedValue(), d.resolvedValue())) }
     }
 
     /// Submits a call (ref, ref, value, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry, b.entry]) { [body] in try body((a.resolvedValue(), b.resolvedValue(), c, d)) }
     }
 
     /// Submits a call (ref, ref, value, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry, b.entry, d.entry]) { [body] in try body((a.resolvedValue(), b.resolvedValue(), c, d.resolvedValue())) }
     }
 
     /// Submits a call (ref, ref, ref, value); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry, b.entry, c.entry]) { [body] in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d)) }
     }
 
     /// Submits a call (ref, ref, ref, ref); returns at once.
-    @inline(__always)
+    @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
         try submit(arguments: [a.entry, b.entry, c.entry, d.entry]) { [body] in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d.resolvedValue())) }
     }

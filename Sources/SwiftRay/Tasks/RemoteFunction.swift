@@ -11,12 +11,12 @@
 /// Make one with ``RayRuntime/remote(_:_:)-swift.method`` (the overload matching the closure's
 /// arity); change options per call with ``options(_:)``. A plain value; thread-safe.
 public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
-    let runtime: RayRuntime
-    let shape: TaskShape
-    let body: @Sendable (Arguments) throws -> Result
+    @usableFromInline let runtime: RayRuntime
+    @usableFromInline let shape: TaskShape
+    @usableFromInline let body: @Sendable (Arguments) throws -> Result
     /// For a function of no arguments, its body as it is: a call then needs no closure around it
     /// (one allocation fewer per task).
-    let bodyWithoutArguments: (@Sendable () throws -> Result)?
+    @usableFromInline let bodyWithoutArguments: (@Sendable () throws -> Result)?
     /// The name of the function's tasks.
     public var name: String { shape.options.name ?? "remote function" }
     /// The options its calls run with.
@@ -41,14 +41,16 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
     }
 
     /// Submits one call whose `arguments` (the entries of the refs passed) must be ready first;
-    /// `invoke` then reads them and runs the body.
-    @inline(__always)
+    /// `invoke` then reads them and runs the body. Inlinable down to the task's and the
+    /// entry's initializers: specialized in the caller's module, a call looks no generic
+    /// metadata up at run time.
+    @inlinable
     func submit(
         arguments: [ObjectEntry], _ invoke: @escaping @Sendable () throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let output = try runtime.pendingOutput(of: Result.self)
         let task = SingleReturnTask(
-            id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments, output: output.countedEntry(),
+            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output.countedEntry(),
             body: invoke)
         output.entry.producer = task
         try runtime.submit(task)
@@ -96,7 +98,7 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
             throw .shutDown
         }
         let task = MultipleReturnTask(
-            id: runtime.nextTaskID(), name: name, shape: shape, arguments: arguments,
+            id: runtime.nextTaskID(), shape: shape, arguments: arguments,
             outputs: outputs.map { $0.countedEntry() }, body: invoke)
         for output in outputs { output.entry.producer = task }
         try runtime.submit(task)
@@ -106,7 +108,7 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
 
 extension ObjectRef {
     /// The entry with one more reference counted, for a producer that holds it directly.
-    @inline(__always)
+    @inlinable
     func countedEntry() -> TypedObjectEntry<Value> {
         entry.store.retain(entry)
         return entry
@@ -114,7 +116,7 @@ extension ObjectRef {
 
     /// The value of a ref whose object is known to be complete (a resolved task argument):
     /// the value, or the producer's error.
-    @inline(__always)
+    @inlinable
     func resolvedValue() throws -> Value {
         guard let value = try entry.result() else { throw ObjectStoreError.unknownObject(id) }
         return value

@@ -2,12 +2,14 @@
 /// object's entry (not an ``ObjectRef``: one allocation fewer per call), given up when the value
 /// is stored or the object failed, or when the owner goes. A plain value; not thread-safe (its
 /// owner touches it from one thread at a time).
+@usableFromInline
 struct TaskOutput<Result: Sendable> {
-    private var entry: TypedObjectEntry<Result>?
+    @usableFromInline var entry: TypedObjectEntry<Result>?
     /// The entry, kept for identity after it is given up (cancel finds the task through it).
-    let identity: ObjectEntry
+    @usableFromInline let identity: ObjectEntry
 
     /// `entry` must carry a reference counted for this output (`store.retain`).
+    @inlinable
     init(_ entry: TypedObjectEntry<Result>) {
         self.entry = entry
         identity = entry
@@ -15,16 +17,21 @@ struct TaskOutput<Result: Sendable> {
 
     /// Stores `value` unless the object completed meanwhile (a cancel failed it: the value is
     /// dropped), then gives up the reference. Throws what storing throws (`ObjectStoreFull`).
+    @inlinable
     mutating func deliver(_ value: Result) throws {
         guard let entry else { return }
-        defer {
-            self.entry = nil
-            entry.store.release(typed: entry)
-        }
-        do {
-            try entry.store.fulfil(entry: entry, with: value)
-        } catch ObjectStoreError.alreadyCompleted {
-            // Cancelled (and failed) while it ran.
+        // The store is borrowed, not retained: the entry holds it, and one store shared by every
+        // thread would bounce its reference count's cache line between cores.
+        try Unmanaged.passUnretained(entry.store)._withUnsafeGuaranteedRef { store in
+            defer {
+                self.entry = nil
+                store.release(typed: entry)
+            }
+            do {
+                try store.fulfil(entry: entry, with: value)
+            } catch ObjectStoreError.alreadyCompleted {
+                // Cancelled (and failed) while it ran.
+            }
         }
     }
 
@@ -37,7 +44,7 @@ struct TaskOutput<Result: Sendable> {
     }
 
     /// Whether the value is still to be delivered.
-    var isPending: Bool { entry != nil }
+    @inlinable var isPending: Bool { entry != nil }
 
     /// Gives up the reference without completing the object (the owner's deinit).
     func releaseIfHeld() {

@@ -1,6 +1,7 @@
 import Synchronization
 
 /// Where a task is in its life, as the state API reports it (Ray's task states).
+@usableFromInline
 enum TaskState: UInt8, AtomicRepresentable, Sendable {
     /// Waiting for its ObjectRef arguments (Ray's PENDING_ARGS_AVAIL).
     case pendingArguments = 0
@@ -23,23 +24,30 @@ enum TaskState: UInt8, AtomicRepresentable, Sendable {
 /// Thread safety: `cancelled` and `state` are atomics; `attempt` and `arguments` are touched by
 /// one thread at a time (the submitter, then the resolver, then the worker running it; the queue
 /// locks hand it over).
+@usableFromInline
 class TaskRecord: @unchecked Sendable {
-    let id: TaskID
-    let name: String
-    let shape: TaskShape
+    @usableFromInline let id: TaskID
+    @usableFromInline let shape: TaskShape
     /// The ObjectRef arguments to resolve before it runs (their entries; the typed closure holds
     /// the refs themselves, so they stay alive while the task is pending).
     var arguments: [ObjectEntry]
     /// Attempts made so far (1 during the first run).
     var attempt = 0
-    let cancelled = Atomic<Bool>(false)
-    let state = Atomic<TaskState>(.pendingArguments)
+    @usableFromInline let cancelled = Atomic<Bool>(false)
+    @usableFromInline let state = Atomic<TaskState>(.pendingArguments)
+    /// The task's name: its function's (an actor call's: the actor's display name), read from
+    /// the shape when needed (errors, events) rather than retained per task: a string every call
+    /// of a function shares would bounce its reference count between submitter and worker.
+    @usableFromInline
+    final var name: String { shape.options.name ?? Self.unnamedTaskName }
+    /// The name of tasks whose function has none.
+    class var unnamedTaskName: String { "remote function" }
     /// The actor whose call this is (its id), nil for a task.
     var actorID: TaskID? { shape.actorID }
 
-    init(id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry]) {
+    @usableFromInline
+    init(id: TaskID, shape: TaskShape, arguments: [ObjectEntry]) {
         self.id = id
-        self.name = name
         self.shape = shape
         self.arguments = arguments
     }
@@ -73,7 +81,8 @@ class TaskRecord: @unchecked Sendable {
 
     /// Stores a successful attempt's `value` in `output`: once, and not after a cancel (then it
     /// throws ``TaskCancelled``). Throws what storing throws (`ObjectStoreFull`).
-    func deliver<Value: Sendable>(_ value: Value, into output: inout TaskOutput<Value>) throws {
+    @inlinable
+    final func deliver<Value: Sendable>(_ value: Value, into output: inout TaskOutput<Value>) throws {
         guard output.isPending else { return }
         if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
         try output.deliver(value)
@@ -114,23 +123,33 @@ class TaskRecord: @unchecked Sendable {
 /// A task with one return object of type `Result`. It holds one counted reference to the return
 /// object's entry (not an ``ObjectRef``: one allocation fewer per task) until it ends. Thread
 /// safety as for ``TaskRecord``.
+@usableFromInline
 final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
-    private let body: @Sendable () throws -> Result
-    private var output: TaskOutput<Result>
+    @usableFromInline let body: @Sendable () throws -> Result
+    @usableFromInline var output: TaskOutput<Result>
+    /// `runAndDeliver` as the caller's module specialized it for `Result` (a function without
+    /// context: no allocation): the worker runs the typed part of a task without looking up
+    /// generic metadata.
+    @usableFromInline let specializedRun: (SingleReturnTask<Result>) throws -> Void
 
     /// `output` must carry a reference counted for this task (`store.retain`).
+    @inlinable
     init(
-        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
+        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
         body: @escaping @Sendable () throws -> Result
     ) {
         self.body = body
         self.output = TaskOutput(output)
-        super.init(id: id, name: name, shape: shape, arguments: arguments)
+        specializedRun = { try $0.runAndDeliver() }
+        super.init(id: id, shape: shape, arguments: arguments)
     }
 
     deinit { output.releaseIfHeld() }
 
-    override func runBody() throws { try deliver(try body(), into: &output) }
+    override func runBody() throws { try specializedRun(self) }
+
+    @inlinable
+    final func runAndDeliver() throws { try deliver(try body(), into: &output) }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 
@@ -147,13 +166,13 @@ final class MultipleReturnTask<Element: Sendable>: TaskRecord, @unchecked Sendab
 
     /// Each of `outputs` must carry a reference counted for this task.
     init(
-        id: TaskID, name: String, shape: TaskShape, arguments: [ObjectEntry], outputs: [TypedObjectEntry<Element>],
+        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], outputs: [TypedObjectEntry<Element>],
         body: @escaping @Sendable () throws -> [Element]
     ) {
         self.body = body
         self.outputs = outputs
         outputEntries = outputs
-        super.init(id: id, name: name, shape: shape, arguments: arguments)
+        super.init(id: id, shape: shape, arguments: arguments)
     }
 
     deinit {

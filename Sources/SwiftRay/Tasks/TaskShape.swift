@@ -4,6 +4,7 @@
 /// definition or `.options(...)` call, so a call reaches its queue without a lookup.
 ///
 /// Immutable after init (`actorID` is set before the shape is shared); thread-safe.
+@usableFromInline
 final class TaskShape: @unchecked Sendable {
     let options: TaskOptions
     let request: SchedulingRequest
