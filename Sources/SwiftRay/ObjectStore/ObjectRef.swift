@@ -34,29 +34,30 @@ public final class ObjectRef<Value: Sendable>: Sendable, Hashable, CustomStringC
     /// Whether the object is there (ready or failed), without waiting.
     public var isReady: Bool { entry.isComplete }
 
-    /// Calls `body` with each of `refs` in order, unretained: the array keeps them (and their
+    /// Calls `body` with `refs` as unretained references: the array keeps them (and their
     /// entries) alive. A retain and a release per ref would be most of the cost of a pass over
     /// a thousand refs whose entries were just written by workers on other cores.
     @inlinable @inline(__always)
-    static func forEachUnretained(in refs: [ObjectRef], _ body: (ObjectRef) throws -> Void) rethrows {
+    static func withUnretained<R>(
+        _ refs: [ObjectRef], _ body: (UnsafeBufferPointer<Unmanaged<ObjectRef>>) throws -> R
+    ) rethrows -> R {
         try refs.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            let unretained = UnsafeRawPointer(base).assumingMemoryBound(to: Unmanaged<ObjectRef>.self)
-            for index in buffer.indices { try unretained[index]._withUnsafeGuaranteedRef(body) }
+            try buffer.withMemoryRebound(to: Unmanaged<ObjectRef>.self) { try body($0) }
         }
     }
 
-    /// Whether every one of `refs` is complete (read unretained, see ``forEachUnretained(in:_:)``).
+    /// Calls `body` with each of `refs` in order, unretained (see ``withUnretained(_:_:)``).
+    @inlinable @inline(__always)
+    static func forEachUnretained(in refs: [ObjectRef], _ body: (ObjectRef) throws -> Void) rethrows {
+        try withUnretained(refs) { unretained in
+            for ref in unretained { try ref._withUnsafeGuaranteedRef(body) }
+        }
+    }
+
+    /// Whether every one of `refs` is complete (read unretained, see ``withUnretained(_:_:)``).
     @inlinable @inline(__always)
     static func allComplete(_ refs: [ObjectRef]) -> Bool {
-        refs.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return true }
-            let unretained = UnsafeRawPointer(base).assumingMemoryBound(to: Unmanaged<ObjectRef>.self)
-            for index in buffer.indices where !unretained[index]._withUnsafeGuaranteedRef({ $0.entry.isComplete }) {
-                return false
-            }
-            return true
-        }
+        withUnretained(refs) { unretained in unretained.allSatisfy { $0._withUnsafeGuaranteedRef { $0.entry.isComplete } } }
     }
 
     public static func == (lhs: ObjectRef, rhs: ObjectRef) -> Bool { lhs.entry.id == rhs.entry.id }

@@ -313,7 +313,7 @@ final class ObjectStore: @unchecked Sendable {
         return try resolveDomain(domain)
     }
 
-    @usableFromInline
+    @usableFromInline @inline(__always)
     func resolveDomain(_ domain: Int?) throws(ObjectStoreError) -> Int {
         if let domain {
             guard topology.domains.indices.contains(domain) else {

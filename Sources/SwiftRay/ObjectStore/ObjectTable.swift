@@ -183,7 +183,7 @@ final class ObjectTable: @unchecked Sendable {
     /// it `size` bytes: `prepaid` bytes the caller took from the capacity pay first (the rest
     /// goes to the shard's credit), else the shard's credit pays. Returns nil, inserting
     /// nothing, when the credit is short.
-    @usableFromInline
+    @usableFromInline @inline(__always)
     func insert(
         store: UInt32, size: Int, prepaid: Int, _ make: (ObjectID) -> ObjectEntry
     ) throws(ObjectStoreError) -> ObjectEntry? {
@@ -232,7 +232,7 @@ final class ObjectTable: @unchecked Sendable {
     /// Charges `size` bytes to the calling thread's home shard (see `Shard.pay`): how a
     /// producer pays for the value it completes. False, changing nothing, when the credit is
     /// short.
-    @usableFromInline
+    @usableFromInline @inline(__always)
     func payAtHome(_ size: Int, prepaid: Int) -> Bool {
         locked(homeShard) { $0.pay(size, prepaid: prepaid) }
     }

@@ -49,20 +49,16 @@ extension RayRuntime {
         // One pass without retaining the refs: ownership, duplicates, and the first complete ones.
         var readyIndexes: [Int] = []
         readyIndexes.reserveCapacity(min(numReturns, 16))
-        let problem: ObjectStoreError? = refs.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return nil }
-            // The array keeps every ref alive: read them unretained (a retain and a release per
-            // ref per call would be most of the cost of a wait loop over a thousand refs).
-            let unretained = UnsafeRawPointer(base).assumingMemoryBound(to: Unmanaged<ObjectRef<Value>>.self)
-            var seen = IdentitySet(capacity: buffer.count)
+        let problem: ObjectStoreError? = ObjectRef.withUnretained(refs) { unretained in
+            var seen = IdentitySet(capacity: unretained.count)
             let store = Unmanaged.passUnretained(self.store)
-            for index in buffer.indices {
+            for index in unretained.indices {
                 let outcome: ObjectStoreError? = unretained[index]._withUnsafeGuaranteedRef { ref in
                     ref.entry.store === store.takeUnretainedValue() ? nil : .foreignObjectRef(id: ref.id, store: self.store.serial)
                 }
                 if let outcome { return outcome }
                 let address = unretained[index]._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0.entry).toOpaque() }
-                guard seen.insert(address: UInt(bitPattern: address)) else { return .duplicateObjectRef(buffer[index].id) }
+                guard seen.insert(address: UInt(bitPattern: address)) else { return .duplicateObjectRef(unretained[index]._withUnsafeGuaranteedRef { $0.id }) }
                 if readyIndexes.count < numReturns, unretained[index]._withUnsafeGuaranteedRef({ $0.entry.isComplete }) {
                     readyIndexes.append(index)
                 }
