@@ -15,6 +15,21 @@ def write(relative_path, lines):
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
+def split_arguments(mask, type_of):
+    """For arguments passed as refs (True) or values (False) in `mask`: the Swift parameters
+    (`type_of(i)` is argument i's type), the entries of the refs, and the expressions of the
+    values the body receives."""
+    params, refs, values = [], [], []
+    for i, is_ref in enumerate(mask):
+        t = type_of(i)
+        params.append(f"_ {NAMES[i]}: ObjectRef<{t}>" if is_ref else f"_ {NAMES[i]}: {t}")
+        if is_ref:
+            refs.append(f"{NAMES[i]}.entry")
+            values.append(f"{NAMES[i]}.resolvedValue()")
+        else:
+            values.append(NAMES[i])
+    return params, refs, values
+
 def overloads(type_name, output_type, submit_result, invoke="try {call}", closure_params="", inlinable=False):
     """`invoke` is the body of the submitted closure ({call} is the body's call), with
     `closure_params` its parameters (a generator's sink). `inlinable`: the overloads are
@@ -22,15 +37,7 @@ def overloads(type_name, output_type, submit_result, invoke="try {call}", closur
     out = []
     for n in range(0, 5):
         for mask in itertools.product([False, True], repeat=n):
-            params, refs, values = [], [], []
-            for i, is_ref in enumerate(mask):
-                t = "Arguments" if n == 1 else LETTERS[i]
-                params.append(f"_ {NAMES[i]}: ObjectRef<{t}>" if is_ref else f"_ {NAMES[i]}: {t}")
-                if is_ref:
-                    refs.append(f"{NAMES[i]}.entry")
-                    values.append(f"{NAMES[i]}.resolvedValue()")
-                else:
-                    values.append(NAMES[i])
+            params, refs, values = split_arguments(mask, lambda i: "Arguments" if n == 1 else LETTERS[i])
             if n == 0:
                 generics, where, call = "", " where Arguments == Void", "body(())"
             elif n == 1:
@@ -93,15 +100,7 @@ def actor_overloads(is_async=False):
     out = []
     for n in range(0, 4):
         for mask in itertools.product([False, True], repeat=n):
-            params, refs, values = [], [], []
-            for i, is_ref in enumerate(mask):
-                t = LETTERS[i]
-                params.append(f"_ {NAMES[i]}: ObjectRef<{t}>" if is_ref else f"_ {NAMES[i]}: {t}")
-                if is_ref:
-                    refs.append(f"{NAMES[i]}.entry")
-                    values.append(f"{NAMES[i]}.resolvedValue()")
-                else:
-                    values.append(NAMES[i])
+            params, refs, values = split_arguments(mask, lambda i: LETTERS[i])
             generics = "<" + "".join(f"{LETTERS[i]}: Sendable, " for i in range(n)) + "Result: Sendable>"
             signature = "(" + ", ".join(LETTERS[:n]) + ")"
             kinds = ", ".join("ref" if r else "value" for r in mask) or "no arguments"
