@@ -55,7 +55,7 @@ final class InjectorQueue: @unchecked Sendable {
             _ = QueuedJob.takeRetained(bits)
             return false
         }
-        approximateCount.add(1, ordering: .sequentiallyConsistent)
+        approximateCount.wrappingAdd(1, ordering: .sequentiallyConsistent)
         return true
     }
 
@@ -67,7 +67,7 @@ final class InjectorQueue: @unchecked Sendable {
             storage.count > 0 ? storage.removeFirst() : nil
         }
         guard let bits else { return nil }
-        approximateCount.subtract(1, ordering: .sequentiallyConsistent)
+        approximateCount.wrappingSubtract(1, ordering: .sequentiallyConsistent)
         return QueuedJob.takeRetained(bits)
     }
 

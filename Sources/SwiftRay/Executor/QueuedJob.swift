@@ -6,9 +6,10 @@
 class QueuedJob: @unchecked Sendable {
     /// The domain this job must run in (a hard constraint), or nil: any worker may run it.
     final let pinnedDomain: Int?
-    /// For a job spawned into a scope, the address of that scope's latch (identity only: its
-    /// worker batches completions of consecutive jobs of one scope).
-    final let scopeLatch: UnsafeMutableRawPointer?
+    /// For a job spawned into a scope (a ``ScopeJob``, the only kind that sets it), the address
+    /// of that scope's latch (identity only: its worker batches completions of consecutive jobs
+    /// of one scope). Set again when a recycled job is reused.
+    final var scopeLatch: UnsafeMutableRawPointer?
 
     init(pinnedDomain: Int?, scopeLatch: UnsafeMutableRawPointer? = nil) {
         self.pinnedDomain = pinnedDomain

@@ -85,7 +85,7 @@ final class SleepProtocol: @unchecked Sendable {
         let domain = domains[worker.domainID]
         func somethingToDo() -> Bool { latch?.isSet == true || worker.hasVisibleWork() }
         if !worker.isSearching {
-            domain.searching.add(1, ordering: .sequentiallyConsistent)
+            domain.searching.wrappingAdd(1, ordering: .sequentiallyConsistent)
             worker.isSearching = true
         }
         let deadline = MonotonicClock.nanoseconds &+ spinNanoseconds
@@ -99,15 +99,15 @@ final class SleepProtocol: @unchecked Sendable {
         }
         if found { return .lookAgain }
         worker.state.store(WorkerState.sleeping, ordering: .sequentiallyConsistent)
-        domain.sleepers.add(1, ordering: .sequentiallyConsistent)
-        totalSleepers.add(1, ordering: .sequentiallyConsistent)
-        domain.searching.subtract(1, ordering: .sequentiallyConsistent)
+        domain.sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        totalSleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        domain.searching.wrappingSubtract(1, ordering: .sequentiallyConsistent)
         worker.isSearching = false
         if terminating.load(ordering: .sequentiallyConsistent) || somethingToDo() {
             if claim(worker) {
-                domain.searching.add(1, ordering: .sequentiallyConsistent)
-                domain.sleepers.subtract(1, ordering: .sequentiallyConsistent)
-                totalSleepers.subtract(1, ordering: .sequentiallyConsistent)
+                domain.searching.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                domain.sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
             } else {
                 worker.parking.wait()  // a waker claimed us first: take its signal
             }
@@ -125,7 +125,7 @@ final class SleepProtocol: @unchecked Sendable {
     func stopSearching(_ worker: Worker) {
         let domain = domains[worker.domainID]
         worker.isSearching = false
-        let remaining = domain.searching.subtract(1, ordering: .sequentiallyConsistent).newValue
+        let remaining = domain.searching.wrappingSubtract(1, ordering: .sequentiallyConsistent).newValue
         if remaining == 0 && (worker.deque.count > 0 || worker.hasVisibleWork()) {
             notify(domain: worker.domainID, pinned: false)
         }
@@ -161,10 +161,10 @@ final class SleepProtocol: @unchecked Sendable {
         guard worker.state.load(ordering: .sequentiallyConsistent) == WorkerState.sleeping,
             claim(worker)
         else { return false }
-        domains[worker.domainID].searching.add(1, ordering: .sequentiallyConsistent)  // it wakes searching
-        domains[worker.domainID].sleepers.subtract(1, ordering: .sequentiallyConsistent)
-        totalSleepers.subtract(1, ordering: .sequentiallyConsistent)
-        wakeUps.add(1, ordering: .relaxed)
+        domains[worker.domainID].searching.wrappingAdd(1, ordering: .sequentiallyConsistent)  // it wakes searching
+        domains[worker.domainID].sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        wakeUps.wrappingAdd(1, ordering: .relaxed)
         worker.parking.signal()
         return true
     }

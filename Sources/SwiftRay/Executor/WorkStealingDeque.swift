@@ -74,8 +74,8 @@ final class WorkStealingDeque: @unchecked Sendable {
         let t = top.load(ordering: .sequentiallyConsistent)
         let b = bottom.load(ordering: .sequentiallyConsistent)
         guard t < b else { return .empty }
-        let current = Unmanaged<JobRing>.fromOpaque(published.load(ordering: .acquiring))
-        let bits = current.takeUnretainedValue().load(t)
+        // Borrowed: a retain would write the ring's header, a line the owner reads on every push.
+        let bits = Unmanaged<JobRing>.fromOpaque(published.load(ordering: .acquiring))._withUnsafeGuaranteedRef { $0.load(t) }
         guard top.compareExchange(expected: t, desired: t + 1, ordering: .sequentiallyConsistent).exchanged
         else { return .retry }
         return .success(QueuedJob.takeRetained(bits))
@@ -90,11 +90,13 @@ final class WorkStealingDeque: @unchecked Sendable {
         let b = bottom.load(ordering: .sequentiallyConsistent)
         guard t < b else { return .empty }
         let count = max(1, min(limit, (b - t + 1) / 2))
-        let current = Unmanaged<JobRing>.fromOpaque(published.load(ordering: .acquiring)).takeUnretainedValue()
+        let current = Unmanaged<JobRing>.fromOpaque(published.load(ordering: .acquiring))
         // Read the slots before claiming them: once `top` moves past a slot the owner may
         // reuse it for a new job.
         return withUnsafeTemporaryAllocation(of: UInt.self, capacity: count) { words in
-            for offset in 0..<count { words[offset] = current.load(t + offset) }
+            current._withUnsafeGuaranteedRef { ring in
+                for offset in 0..<count { words[offset] = ring.load(t + offset) }
+            }
             guard top.compareExchange(expected: t, desired: t + count, ordering: .sequentiallyConsistent).exchanged
             else { return .retry }
             for offset in stride(from: count - 1, to: 0, by: -1) { deque.pushRetained(words[offset]) }
@@ -102,9 +104,9 @@ final class WorkStealingDeque: @unchecked Sendable {
         }
     }
 
-    /// Owner only: `push` for a word that already holds a retain.
+    /// Owner only: `push` for a word that already holds a retain (the deque takes it over).
     @inline(__always)
-    private func pushRetained(_ bits: UInt) {
+    func pushRetained(_ bits: UInt) {
         let b = bottom.load(ordering: .relaxed)
         if b - knownTop >= ring.capacity {
             knownTop = top.load(ordering: .acquiring)

@@ -20,27 +20,6 @@ final class JoinJob<Result: Sendable>: QueuedJob, @unchecked Sendable {
     func takeResult() -> Result { result.unsafelyUnwrapped }
 }
 
-/// A job spawned into a ``WorkStealingExecutor/Scope``. Holds its scope unretained: a scope
-/// outlives its jobs (it returns only after all have run), and skipping two reference-count
-/// operations on an object every worker touches is most of a spawn's cost.
-final class ScopeJob: QueuedJob, @unchecked Sendable {
-    private let body: @Sendable (WorkStealingExecutor.Scope) -> Void
-    private let scope: Unmanaged<WorkStealingExecutor.Scope>
-
-    init(_ scope: WorkStealingExecutor.Scope, _ body: @escaping @Sendable (WorkStealingExecutor.Scope) -> Void) {
-        self.scope = Unmanaged.passUnretained(scope)
-        self.body = body
-        super.init(pinnedDomain: nil, scopeLatch: Unmanaged.passUnretained(scope.latch).toOpaque())
-    }
-
-    override func execute(by worker: Worker?) {
-        scope._withUnsafeGuaranteedRef { scope in
-            body(scope)
-            if let worker { worker.completeLater(scope.latch) } else { scope.latch.countDown() }
-        }
-    }
-}
-
 extension WorkStealingExecutor {
     /// Runs `first` on the calling thread and `second` possibly in parallel (rayon's `join`):
     /// `second` is pushed where idle workers can steal it; if nobody has by the time `first`
@@ -60,42 +39,6 @@ extension WorkStealingExecutor {
         }
         job.latch.wait(on: self)
         return (a, job.takeResult())
-    }
-
-    /// A scope that jobs are spawned into; ``scope(_:)`` returns once all of them have run.
-    /// Thread-safe; spawn only while the scope is open (from its body or its jobs).
-    public final class Scope: @unchecked Sendable {
-        /// Unretained: the executor lives until shut down, and no job runs after that; a retain
-        /// per spawn of the one object all workers share would bounce its cache line.
-        private let executorRef: Unmanaged<WorkStealingExecutor>
-        let latch = WorkerLatch(count: 1)
-
-        init(_ executor: WorkStealingExecutor) { executorRef = Unmanaged.passUnretained(executor) }
-
-        /// The executor the scope's jobs run on.
-        public var executor: WorkStealingExecutor { executorRef.takeUnretainedValue() }
-
-        /// Runs `body` on some worker before the scope closes.
-        @inline(__always)
-        public func spawn(_ body: @escaping @Sendable (Scope) -> Void) throws(ExecutorError) {
-            latch.increment()
-            let job = ScopeJob(self, body)
-            if let refused = executorRef._withUnsafeGuaranteedRef({ $0.trySubmit(job, toDomain: nil) }) {
-                latch.countDown()
-                throw refused
-            }
-        }
-    }
-
-    /// Runs `body`, which may spawn jobs into the scope (and they more), and returns once all
-    /// have run (rayon's `scope`). A worker waiting here runs other jobs meanwhile.
-    public func scope<R>(_ body: (Scope) throws -> R) rethrows -> R {
-        let scope = Scope(self)
-        defer {
-            scope.latch.countDown()
-            scope.latch.wait(on: self)
-        }
-        return try body(scope)
     }
 }
 

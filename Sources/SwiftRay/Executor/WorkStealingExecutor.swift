@@ -95,11 +95,11 @@ public final class WorkStealingExecutor: @unchecked Sendable {
             worker.attach(to: self)
         }
         for worker in workers {
-            liveWorkers.add(1, ordering: .relaxed)
+            liveWorkers.wrappingAdd(1, ordering: .relaxed)
             DispatchQueue(label: "swiftray.worker.\(worker.domainID).\(worker.globalIndex)")
                 .async(group: running) { [self] in
                     worker.run()
-                    liveWorkers.subtract(1, ordering: .sequentiallyConsistent)
+                    liveWorkers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
                 }
         }
     }
@@ -163,24 +163,31 @@ public final class WorkStealingExecutor: @unchecked Sendable {
 
     /// From outside, or from a worker into another domain: the calling thread's lane.
     @inline(__always)
-    private func submitThroughLane(_ job: QueuedJob, toDomain domain: Int, fromWorker: Bool) -> ExecutorError? {
+    func submitThroughLane(_ job: QueuedJob, toDomain domain: Int, fromWorker: Bool) -> ExecutorError? {
+        submitThroughLane(retained: job.retainedBits(), toDomain: domain, fromWorker: fromWorker)
+    }
+
+    /// `submitThroughLane` for a job's word that already holds a retain (taken over; released
+    /// when refused).
+    @inline(__always)
+    func submitThroughLane(retained job: UInt, toDomain domain: Int, fromWorker: Bool) -> ExecutorError? {
         let refused: ExecutorError? = lanes.withLane(forDomain: domain) { lane in
             lane.pushing.store(true, ordering: .sequentiallyConsistent)
             guard fromWorker || accepting.load(ordering: .sequentiallyConsistent) else {
                 lane.pushing.store(false, ordering: .releasing)
                 return .shutDown
             }
-            lane.deque.push(job)
+            lane.deque.pushRetained(job)
             lane.pushing.store(false, ordering: .releasing)
             return nil
         }
-        if refused == nil { sleep.notify(domain: domain, pinned: false) }
+        if refused == nil { sleep.notify(domain: domain, pinned: false) } else { _ = QueuedJob.takeRetained(job) }
         return refused
     }
 
     @inline(__always)
-    private func nextDomainInTurn() -> Int {
-        domains.count == 1 ? 0 : nextDomain.add(1, ordering: .relaxed).newValue % domains.count
+    func nextDomainInTurn() -> Int {
+        domains.count == 1 ? 0 : nextDomain.wrappingAdd(1, ordering: .relaxed).newValue % domains.count
     }
 
     // MARK: Threads

@@ -37,25 +37,31 @@ final class Worker: @unchecked Sendable {
     /// The executor's address, for the identity check on the submit path.
     private(set) var executorAddress: UnsafeMutableRawPointer? = nil
 
-    /// The other workers of this domain, then each other domain's workers nearest first:
-    /// fixed at start and read without reference counting.
-    private var siblings = UnretainedList<Worker>([])
+    /// Whom this worker steals from (set once by `attach(to:)`), and the same unretained for
+    /// the hot loop: reading a class reference from a `var` retains it for the call.
+    private var stealOrder: StealOrder?
+    private var stealOrderRef: Unmanaged<StealOrder>! = nil
     /// The executor's lanes and sleep protocol and its batch size, copied here so that the hot
     /// loop never retains the executor object that every worker shares.
     private var lanesRef: Unmanaged<SubmissionLanes>! = nil
     private var sleepRef: Unmanaged<SleepProtocol>! = nil
     private var batch = 0
-    private var remoteDomains: [Int] = []
-    private var remoteWorkers = UnretainedList<UnretainedList<Worker>>([])
+    /// The worker thread's job recycler (set as the thread starts; see JobRecycler.swift).
+    private var recyclerRef: Unmanaged<JobRecycler>?
+    @inline(__always)
+    var recycler: Unmanaged<JobRecycler> { recyclerRef.unsafelyUnwrapped }
 
     func attach(to executor: WorkStealingExecutor) {
         self.executor = executor
         executorAddress = Unmanaged.passUnretained(executor).toOpaque()
         let pool = executor.domains[domainID]
         pinnedRef = Unmanaged.passUnretained(pool.pinned)
-        siblings = UnretainedList(pool.workers.filter { $0 !== self })
-        remoteDomains = pool.stealOrder
-        remoteWorkers = UnretainedList(pool.stealOrder.map { UnretainedList(executor.domains[$0].workers) })
+        let order = StealOrder(
+            siblings: UnretainedList(pool.workers.filter { $0 !== self }),
+            remoteDomains: pool.stealOrder,
+            remoteWorkers: UnretainedList(pool.stealOrder.map { UnretainedList(executor.domains[$0].workers) }))
+        stealOrder = order
+        stealOrderRef = Unmanaged.passUnretained(order)
         lanesRef = Unmanaged.passUnretained(executor.lanes)
         sleepRef = Unmanaged.passUnretained(executor.sleep)
         batch = executor.injectorBatch
@@ -100,6 +106,7 @@ final class Worker: @unchecked Sendable {
     /// The worker thread's body: binds to the domain, then runs jobs until shutdown.
     func run() {
         pthread_setspecific(Self.key, Unmanaged.passUnretained(self).toOpaque())
+        recyclerRef = JobRecycler.current
         executor.bindWorkerThread(self)
         while true {
             if let job = findWork() {
@@ -107,7 +114,7 @@ final class Worker: @unchecked Sendable {
                 execute(job)
                 continue
             }
-            flushCompletions()
+            prepareToIdle()
             if sleepRef._withUnsafeGuaranteedRef({ $0.idle(self, until: nil) }) == .terminate { break }
         }
         pthread_setspecific(Self.key, nil)
@@ -121,12 +128,30 @@ final class Worker: @unchecked Sendable {
     }
 
     @inline(__always)
-    func execute(_ job: QueuedJob) {
-        if pendingLatch != nil && job.scopeLatch != pendingLatch { flushCompletions() }
+    func execute(_ job: consuming QueuedJob) {
+        let latch = job.scopeLatch
+        if pendingLatch != nil && latch != pendingLatch { flushCompletions() }
         counters.busy.store(true, ordering: .relaxed)
         job.execute(by: self)
         counters.busy.store(false, ordering: .relaxed)
         counters.bump(counters.jobsRun)
+        if latch != nil {
+            // A scope's job (the only kind with a latch) goes back to the recycler of the
+            // thread that made it, taking over this reference (see JobRecycler.swift).
+            // `consume`: the reference ends where its bits are taken, so no retain and release.
+            let spent = unsafeDowncast(consume job, to: ScopeJob.self)
+            let home = spent.home
+            let bits = UInt(bitPattern: Unmanaged.passRetained(consume spent).toOpaque())
+            recyclerRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.recycle(bits, home: home) }
+        }
+    }
+
+    /// What this worker holds back for batching goes out before it idles: scope completions
+    /// (a waiter is never starved) and spent jobs of other threads (their spawner reuses them).
+    @inline(__always)
+    private func prepareToIdle() {
+        flushCompletions()
+        recyclerRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.flushOutgoing() }
     }
 
     // MARK: Batched scope completions
@@ -177,7 +202,7 @@ final class Worker: @unchecked Sendable {
                 execute(job)
                 continue
             }
-            flushCompletions()
+            prepareToIdle()
             _ = sleepRef._withUnsafeGuaranteedRef { $0.idle(self, until: latch) }
         }
     }
@@ -197,20 +222,22 @@ final class Worker: @unchecked Sendable {
     private func stealWork() -> QueuedJob? {
         lanesRef._withUnsafeGuaranteedRef { lanes in
             if let job = lanes.withLanes(into: domainID, { steal(fromLanes: $0) }) { return job }
-            if let job = steal(from: siblings) {
-                counters.bump(counters.stolenLocal)
-                return job
-            }
-            for index in remoteDomains.indices {
-                let other = remoteDomains[index]
-                if let job = lanes.withLanes(into: other, { steal(fromLanes: $0) })
-                    ?? remoteWorkers.with(index, { steal(from: $0) })
-                {
-                    counters.bump(counters.stolenCrossDomain)
+            return stealOrderRef._withUnsafeGuaranteedRef { order in
+                if let job = steal(from: order.siblings) {
+                    counters.bump(counters.stolenLocal)
                     return job
                 }
+                for index in order.remoteDomains.indices {
+                    let other = order.remoteDomains[index]
+                    if let job = lanes.withLanes(into: other, { steal(fromLanes: $0) })
+                        ?? order.remoteWorkers.with(index, { steal(from: $0) })
+                    {
+                        counters.bump(counters.stolenCrossDomain)
+                        return job
+                    }
+                }
+                return nil
             }
-            return nil
         }
     }
 
@@ -261,16 +288,33 @@ final class Worker: @unchecked Sendable {
             if pinnedRef._withUnsafeGuaranteedRef({ $0.count > 0 }) || lanes.anyQueued(domain: domainID) {
                 return true
             }
-            if siblings.contains(where: { $0.deque.count > 0 }) { return true }
-            for index in remoteDomains.indices {
-                if lanes.anyQueued(domain: remoteDomains[index])
-                    || remoteWorkers.with(index, { $0.contains { $0.deque.count > 0 } })
-                {
-                    return true
+            return stealOrderRef._withUnsafeGuaranteedRef { order in
+                if order.siblings.contains(where: { $0.deque.count > 0 }) { return true }
+                for index in order.remoteDomains.indices {
+                    if lanes.anyQueued(domain: order.remoteDomains[index])
+                        || order.remoteWorkers.with(index, { $0.contains { $0.deque.count > 0 } })
+                    {
+                        return true
+                    }
                 }
+                return false
             }
-            return false
         }
+    }
+}
+
+/// Whom a worker steals from, in order: the other workers of its domain, then each other
+/// domain (its lanes and workers) nearest first. Fixed when the executor starts; immutable and
+/// thread-safe, its lists read without reference counting.
+final class StealOrder: Sendable {
+    let siblings: UnretainedList<Worker>
+    let remoteDomains: [Int]
+    let remoteWorkers: UnretainedList<UnretainedList<Worker>>
+
+    init(siblings: UnretainedList<Worker>, remoteDomains: [Int], remoteWorkers: UnretainedList<UnretainedList<Worker>>) {
+        self.siblings = siblings
+        self.remoteDomains = remoteDomains
+        self.remoteWorkers = remoteWorkers
     }
 }
 

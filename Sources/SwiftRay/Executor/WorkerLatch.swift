@@ -23,13 +23,13 @@ final class WorkerLatch: @unchecked Sendable {
 
     /// Adds to the count (a scope spawning another job). Only before the latch is set.
     @inline(__always)
-    func increment() { remaining.add(1, ordering: .relaxed) }
+    func increment() { remaining.wrappingAdd(1, ordering: .relaxed) }
 
     /// Counts down by `count`; the call that reaches zero wakes the waiter. The caller must hold
     /// a strong reference: a waiter may free the latch as soon as it sees it set.
     @inline(__always)
     func countDown(by count: Int = 1) {
-        guard remaining.subtract(count, ordering: .sequentiallyConsistent).newValue == 0 else { return }
+        guard remaining.wrappingSubtract(count, ordering: .sequentiallyConsistent).newValue == 0 else { return }
         let bits = waitingWorker.load(ordering: .sequentiallyConsistent)
         if bits != 0 {
             let worker = Unmanaged<Worker>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()

@@ -43,9 +43,9 @@ extension ObjectStore {
         while true {
             let waiter = ReadinessWaiter.forCurrentThread(needed: 1, executor: executor)
             spaceWaiters.withLock { $0.append(waiter) }
-            spaceWaiterCount.add(1, ordering: .sequentiallyConsistent)
+            spaceWaiterCount.wrappingAdd(1, ordering: .sequentiallyConsistent)
             defer {
-                spaceWaiterCount.subtract(1, ordering: .sequentiallyConsistent)
+                spaceWaiterCount.wrappingSubtract(1, ordering: .sequentiallyConsistent)
                 spaceWaiters.withLock { list in list.removeAll { $0 === waiter } }
             }
             if tryReserveReclaiming(size) { return size }
@@ -71,7 +71,7 @@ extension ObjectStore {
     @inline(__always)
     @usableFromInline
     func returnBytes(_ size: Int) {
-        if size > 0 { used.subtract(size, ordering: .sequentiallyConsistent) }
+        if size > 0 { used.wrappingSubtract(size, ordering: .sequentiallyConsistent) }
         if spaceWaiterCount.load(ordering: .sequentiallyConsistent) > 0 { wakeSpaceWaiters() }
     }
 

@@ -94,7 +94,7 @@ final class ObjectStore: @unchecked Sendable {
         pageDomain = configuration.pageDomain
         self.topology = topology
         self.executor = executor
-        serial = Self.serials.add(1, ordering: .relaxed).oldValue
+        serial = Self.serials.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     /// A store for `executor`'s topology whose workers help while they wait.
@@ -243,13 +243,13 @@ final class ObjectStore: @unchecked Sendable {
     /// Adds a reference to an entry the caller holds (a ref is alive, so the count is > 0).
     @inlinable @inline(__always)
     func retain(_ entry: ObjectEntry) {
-        entry.references.add(1, ordering: .relaxed)
+        entry.references.wrappingAdd(1, ordering: .relaxed)
     }
 
     /// Drops one reference; the last one frees the value and its bytes.
     @inline(__always)
     func release(_ entry: ObjectEntry) {
-        if entry.references.subtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry) {
+        if entry.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry) {
             entry.dropValue()  // the payload goes here, outside the lock
         }
     }
@@ -257,7 +257,7 @@ final class ObjectStore: @unchecked Sendable {
     /// `release` for a typed entry (a ref's deinit): lets the value go without a virtual call.
     @inlinable @inline(__always)
     func release<Value>(typed entry: TypedObjectEntry<Value>) {
-        if entry.references.subtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry),
+        if entry.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry),
             !_isPOD(Value.self)  // a trivial value has no deinit: it may as well go with the entry
         {
             entry.value = nil  // the payload goes here, outside the lock

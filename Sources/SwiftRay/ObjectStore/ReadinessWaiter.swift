@@ -46,7 +46,7 @@ final class ReadinessWaiter: @unchecked Sendable {
     /// One of the objects it waits for completed.
     @inline(__always)
     func objectCompleted() {
-        if needed.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { fire() }
+        if needed.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { fire() }
     }
 
     /// Wakes the waiter unless it was woken already; whether this call woke it.

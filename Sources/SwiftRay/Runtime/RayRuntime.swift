@@ -114,7 +114,7 @@ public final class RayRuntime: Sendable {
 
     @inline(__always)
     @usableFromInline
-    func nextTaskID() -> TaskID { TaskID(taskIDs.add(1, ordering: .relaxed).oldValue) }
+    func nextTaskID() -> TaskID { TaskID(taskIDs.wrappingAdd(1, ordering: .relaxed).oldValue) }
 
     /// A pending return object for a call about to be submitted: the caller's ref.
     @inlinable

@@ -71,7 +71,7 @@ final class TaskEventLog: @unchecked Sendable {
         while size < capacity / 16 { size <<= 1 }
         perThread = size
         executorAddress = Unmanaged.passUnretained(executor).toOpaque()
-        serial = Self.serials.add(1, ordering: .relaxed).oldValue
+        serial = Self.serials.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     /// The index that events of a shape named `name` (calls of actor `actor`) carry.
@@ -109,7 +109,7 @@ final class TaskEventLog: @unchecked Sendable {
             let thread = pthread_self()
             if let ring = rings[thread] { return ring }
             let ring = TaskEventRing(
-                capacity: perThread, log: serial, serial: Self.ringSerials.add(1, ordering: .relaxed).oldValue)
+                capacity: perThread, log: serial, serial: Self.ringSerials.wrappingAdd(1, ordering: .relaxed).oldValue)
             rings[thread] = ring
             return ring
         }

@@ -1,0 +1,97 @@
+import Dispatch
+import Foundation
+import RayTopology
+import Synchronization
+import Testing
+
+@testable import SwiftRay
+
+@Suite("Job recycler", .serialized, .timeLimit(.minutes(5)))
+struct JobRecyclerTests {
+    /// Spawns `count` jobs from the calling thread into one scope; returns how many ran.
+    private func fanOut(_ executor: WorkStealingExecutor, _ count: Int) -> Int {
+        let ran = Atomic<Int>(0)
+        executor.scope { scope in
+            for _ in 0..<count { try? scope.spawn { _ in ran.add(1, ordering: .relaxed) } }
+        }
+        return ran.load(ordering: .relaxed)
+    }
+
+    @Test("jobs run by workers go back to the thread that spawned them, which reuses them, within bounds")
+    func jobsComeHomeAndAreReused() throws {
+        try withExecutor { executor in
+            let recycler = JobRecycler.current
+            #expect(fanOut(executor, 5_000) == 5_000)
+            // Workers hand back their last batches before they park.
+            #expect(waitUntilAllParked(executor))
+            let kept = recycler._withUnsafeGuaranteedRef { $0.keptJobs }
+            #expect(kept > 0)
+            #expect(kept <= 2 * JobRecycler.capacity)
+            let reusedBefore = recycler._withUnsafeGuaranteedRef { $0.reusedJobs }
+            #expect(fanOut(executor, 5_000) == 5_000)
+            #expect(recycler._withUnsafeGuaranteedRef { $0.reusedJobs } > reusedBefore)
+            #expect(waitUntilAllParked(executor))
+            #expect(recycler._withUnsafeGuaranteedRef { $0.keptJobs } <= 2 * JobRecycler.capacity)
+        }
+    }
+
+    @Test("a job kept for reuse has let go of what its closure captured")
+    func keptJobsHoldNoCaptures() throws {
+        final class Payload: Sendable {}
+        try withExecutor { executor in
+            var released: [() -> Bool] = []
+            executor.scope { scope in
+                for _ in 0..<2_000 {
+                    let payload = Payload()
+                    weak let weakPayload = payload
+                    released.append { weakPayload == nil }
+                    try? scope.spawn { _ in _ = payload }
+                }
+            }
+            // A worker drops the closure before it looks for its next job.
+            #expect(waitUntilAllParked(executor))
+            #expect(released.allSatisfy { $0() })
+            #expect(JobRecycler.current._withUnsafeGuaranteedRef { $0.keptJobs } > 0)
+        }
+    }
+
+    @Test("jobs spawned inside workers are reused there, nested scopes included")
+    func spawnsInsideWorkers() throws {
+        try withExecutor { executor in
+            let total = Atomic<Int>(0)
+            for _ in 0..<20 {
+                executor.scope { scope in
+                    for _ in 0..<50 {
+                        try? scope.spawn { inner in
+                            executor.scope { nested in
+                                for _ in 0..<20 { try? nested.spawn { _ in total.add(1, ordering: .relaxed) } }
+                            }
+                            for _ in 0..<20 { try? inner.spawn { _ in total.add(1, ordering: .relaxed) } }
+                        }
+                    }
+                }
+            }
+            #expect(total.load(ordering: .relaxed) == 20 * 50 * 40)
+        }
+    }
+
+    @Test("a thread that spawned may end while its jobs still finish: its recycler lives on for the next thread")
+    func spawningThreadsEnd() throws {
+        try withExecutor { executor in
+            let total = Atomic<Int>(0)
+            for _ in 0..<40 {
+                let finished = DispatchSemaphore(value: 0)
+                let thread = Thread {
+                    executor.scope { scope in
+                        for _ in 0..<300 { try? scope.spawn { _ in total.add(1, ordering: .relaxed) } }
+                    }
+                    finished.signal()
+                }
+                thread.start()
+                try #require(finished.wait(timeout: .now() + 30) == .success)
+            }
+            #expect(total.load(ordering: .relaxed) == 40 * 300)
+            #expect(waitUntilAllParked(executor))
+        }
+    }
+}
