@@ -113,6 +113,7 @@ final class JobRecycler: @unchecked Sendable {
         if freeCount == 0 {
             guard returned.load(ordering: .relaxed) != 0 else { return nil }
             takeReturned()
+            guard freeCount > 0 else { return nil }
         }
         freeCount -= 1
         reusedJobs &+= 1
