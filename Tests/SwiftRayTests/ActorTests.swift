@@ -163,27 +163,18 @@ struct ActorTests {
     @Test("maxConcurrency > 1 runs calls at once; maxPendingCalls refuses extra calls")
     func concurrencyAndPending() throws {
         try withRuntime(RuntimeOptions(numCPUs: 4)) { ray in
-            final class Gate: @unchecked Sendable {
-                let inside = Atomic<Int>(0)
-                let most = Atomic<Int>(0)
-                func enter() -> Int {
-                    let now = inside.add(1, ordering: .sequentiallyConsistent).newValue
-                    var seen = most.load(ordering: .sequentiallyConsistent)
-                    while now > seen {
-                        let (done, actual) = most.compareExchange(expected: seen, desired: now, ordering: .sequentiallyConsistent)
-                        if done { break }
-                        seen = actual
-                    }
+            let threaded = try ray.actor(ActorOptions(maxConcurrency: 2)) { Gauge() }
+            let refs = try (0..<6).map { _ in
+                try threaded.remote { gauge in
+                    gauge.enter()
                     usleep(20_000)
-                    inside.subtract(1, ordering: .sequentiallyConsistent)
-                    return most.load(ordering: .sequentiallyConsistent)
+                    gauge.leave()
+                    return gauge.maximum
                 }
             }
-            let threaded = try ray.actor(ActorOptions(maxConcurrency: 2)) { Gate() }
-            let refs = try (0..<6).map { _ in try threaded.remote { $0.enter() } }
             #expect(try ray.get(refs, timeout: 30).max() == 2)
 
-            let serial = try ray.actor(ActorOptions(maxPendingCalls: 2)) { Gate() }
+            let serial = try ray.actor(ActorOptions(maxPendingCalls: 2)) { Gauge() }
             let blocker = DispatchSemaphore(value: 0)
             let first = try serial.remote { _ in blocker.wait() }
             while try ray.wait([first], timeout: 0).ready.isEmpty, serial.core.state.withLock({ $0.mailbox.count }) > 0 {

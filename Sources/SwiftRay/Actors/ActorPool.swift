@@ -91,21 +91,25 @@ public final class ActorPool<State: AnyObject, Result: Sendable> {
     public func map<Value>(
         _ values: some Sequence<Value>, _ fn: @escaping (ActorHandle<State>, Value) throws -> ObjectRef<Result>
     ) throws -> [Result] {
-        try discardOutstanding()
-        for value in values { try submit(fn, value) }
-        var results: [Result] = []
-        while hasNext { results.append(try getNext()) }
-        return results
+        try map(values, fn) { try getNext() }
     }
 
     /// Runs `fn` over `values` on the pool's actors; the results in completion order.
     public func mapUnordered<Value>(
         _ values: some Sequence<Value>, _ fn: @escaping (ActorHandle<State>, Value) throws -> ObjectRef<Result>
     ) throws -> [Result] {
+        try map(values, fn) { try getNextUnordered() }
+    }
+
+    /// `map` and `mapUnordered`: submits every value, then collects with `next`.
+    private func map<Value>(
+        _ values: some Sequence<Value>, _ fn: @escaping (ActorHandle<State>, Value) throws -> ObjectRef<Result>,
+        next: () throws -> Result
+    ) throws -> [Result] {
         try discardOutstanding()
         for value in values { try submit(fn, value) }
         var results: [Result] = []
-        while hasNext { results.append(try getNextUnordered()) }
+        while hasNext { results.append(try next()) }
         return results
     }
 

@@ -142,7 +142,7 @@ final class Worker: @unchecked Sendable {
             let spent = unsafeDowncast(consume job, to: ScopeJob.self)
             let home = spent.home
             let bits = UInt(bitPattern: Unmanaged.passRetained(consume spent).toOpaque())
-            recyclerRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.recycle(bits, home: home) }
+            recycler._withUnsafeGuaranteedRef { $0.recycle(bits, home: home) }
         }
     }
 
@@ -151,7 +151,7 @@ final class Worker: @unchecked Sendable {
     @inline(__always)
     private func prepareToIdle() {
         flushCompletions()
-        recyclerRef.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.flushOutgoing() }
+        recycler._withUnsafeGuaranteedRef { $0.flushOutgoing() }
     }
 
     // MARK: Batched scope completions
