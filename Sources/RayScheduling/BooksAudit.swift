@@ -14,26 +14,16 @@ public struct BooksDiscrepancy: Sendable, Hashable, CustomStringConvertible {
 extension ClusterResources {
     /// Checks the books: for every node and every bundle, and every resource, total = available +
     /// allocated, where allocated is the sum of what the running tasks hold there (and, on a node,
-    /// what its bundles reserved); no availability is negative or above its total; every
-    /// unit-instance resource balances instance by instance and sums to its aggregate; CPU claims
-    /// equal what the blocked tasks waiting to resume there gave back. Returns every discrepancy
-    /// (none when the books are exact).
+    /// what its bundles reserved); no availability is above its total or negative (CPU may be:
+    /// a task leaving a blocked wait overcommits, see ``reacquireCPU(_:)``); every unit-instance
+    /// resource balances instance by instance and sums to its aggregate. Returns every
+    /// discrepancy (none when the books are exact).
     public func auditBooks() -> [BooksDiscrepancy] {
         var problems: [BooksDiscrepancy] = []
         var onNode: [[ResourceAllocation]] = Array(repeating: [], count: pools.count)
         var inBundle: [BundleID: [ResourceAllocation]] = [:]
         var bundleMembers: [BundleID: Set<TaskID>] = [:]
-        var nodeClaims = Array(repeating: FixedPoint.zero, count: pools.count)
-        var bundleClaims: [BundleID: FixedPoint] = [:]
         for (task, holding) in tasks {
-            if holding.claimsCPU, pools.indices.contains(holding.node) {
-                let claim = holding.releasedCPU ?? .zero
-                if let bundle = holding.bundle {
-                    bundleClaims[bundle, default: .zero] += claim
-                } else {
-                    nodeClaims[holding.node] += claim
-                }
-            }
             guard pools.indices.contains(holding.node) else {
                 problems.append(.init(place: "\(task)", resource: "-", detail: "runs on unknown node \(holding.node)"))
                 continue
@@ -53,12 +43,6 @@ extension ClusterResources {
             onNode[reservation.node].append(reservation.take)
             let place = "bundle \(reservation.id.index) of placement group \(reservation.id.group)"
             problems += audit(reservation.pool, holders: inBundle[reservation.id] ?? [], place: place)
-            if reservation.pool.claimedCPU != bundleClaims[reservation.id] ?? .zero {
-                problems.append(.init(
-                    place: place, resource: "CPU",
-                    detail: "claimed \(reservation.pool.claimedCPU) for blocked tasks, they wait for "
-                        + "\(bundleClaims[reservation.id] ?? .zero)"))
-            }
             if reservation.tasks != bundleMembers[reservation.id] ?? [] {
                 problems.append(.init(place: place, resource: "-", detail: "its task list does not match its tasks"))
             }
@@ -75,11 +59,6 @@ extension ClusterResources {
         }
         for node in pools.indices {
             problems += audit(pools[node], holders: onNode[node], place: "node \(node)")
-            if pools[node].claimedCPU != nodeClaims[node] {
-                problems.append(.init(
-                    place: "node \(node)", resource: "CPU",
-                    detail: "claimed \(pools[node].claimedCPU) for blocked tasks, they wait for \(nodeClaims[node])"))
-            }
         }
         return problems
     }
@@ -110,7 +89,7 @@ extension ClusterResources {
                     place: place, resource: name,
                     detail: "total \(total) != available \(available) + allocated \(allocated[index])"))
             }
-            if available < .zero || available > total {
+            if (available < .zero && resource != .cpu) || available > total {
                 problems.append(.init(place: place, resource: name, detail: "available \(available) outside 0...\(total)"))
             }
         }
@@ -119,7 +98,7 @@ extension ClusterResources {
             let taken = instanceTaken[unit.resource] ?? [:]
             for instance in unit.capacity.indices {
                 let held = taken[instance] ?? .zero
-                if unit.capacity[instance] != unit.available[instance] + held || unit.available[instance] < .zero {
+                if unit.capacity[instance] != unit.available[instance] + held || (unit.available[instance] < .zero && unit.resource != .cpu) {
                     problems.append(.init(
                         place: place, resource: "\(name) instance \(unit.labels[instance])",
                         detail: "capacity \(unit.capacity[instance]) != available \(unit.available[instance]) + "

@@ -30,7 +30,6 @@ extension ClusterResources {
     @discardableResult
     mutating func release(_ task: TaskID) -> Bool {
         guard let holding = tasks.removeValue(forKey: task) else { return false }
-        if holding.claimsCPU, let cpu = holding.releasedCPU { adjustClaim(by: .zero - cpu, of: holding) }
         give(holding.held, node: holding.node, bundle: holding.bundle)
         if let bundle = holding.bundle { bundles[bundle]?.tasks.remove(task) }
         return true
@@ -43,44 +42,32 @@ extension ClusterResources {
         let (cpu, rest) = holding.held.split(.cpu)
         give(cpu, node: holding.node, bundle: holding.bundle)
         holding.held = rest
-        holding.releasedCPU = cpu.amounts.amount(of: .cpu)
+        holding.releasedCPU = cpu
         tasks[task] = holding
-        return holding.releasedCPU
+        return cpu.amounts.amount(of: .cpu)
     }
 
-    /// Takes back the CPUs `task` gave while blocked, from the same node or bundle. Returns the new
-    /// allocation, or nil when they are not free now: the task stays blocked and, with
-    /// `claimIfBusy`, claims them, so that new work does not take them first.
-    mutating func reacquireCPU(_ task: TaskID, claimIfBusy: Bool) -> ResourceAllocation? {
-        guard var holding = tasks[task], let cpu = holding.releasedCPU else { return nil }
-        if holding.claimsCPU { adjustClaim(by: .zero - cpu, of: holding) }
-        let request = ResourceRequest(cpu: cpu)
-        let taken: ResourceAllocation?
-        if let bundle = holding.bundle {
-            taken = bundles[bundle]?.pool.allocate(request)
+    /// Takes back the CPUs `task` gave while blocked, from the same node or bundle, at once:
+    /// free CPUs when there are enough (a pinned task may then get other PUs), else its own CPUs
+    /// again with the pool overcommitted (its CPU availability below zero until tasks end).
+    /// This is Ray's rule (`ReturnCpuResourcesToUnblockedWorker` allows going negative): a task
+    /// that waited to resume could be stuck behind work that runs on its own thread, and at most
+    /// one task at a time borrows a blocked task's CPUs. Returns what it holds now, or nil when
+    /// it is not running or not blocked.
+    mutating func reacquireCPU(_ task: TaskID) -> ResourceAllocation? {
+        guard var holding = tasks[task], let released = holding.releasedCPU else { return nil }
+        let request = released.amounts
+        let taken: ResourceAllocation
+        if let bundle = holding.bundle, var reservation = bundles[bundle] {
+            taken = reservation.pool.allocate(request) ?? reservation.pool.overcommit(released)
+            bundles[bundle] = reservation
         } else {
-            taken = pools[holding.node].allocate(request)
-        }
-        guard let taken else {
-            holding.claimsCPU = holding.claimsCPU || claimIfBusy
-            if holding.claimsCPU { adjustClaim(by: cpu, of: holding) }
-            tasks[task] = holding
-            return nil
+            taken = pools[holding.node].allocate(request) ?? pools[holding.node].overcommit(released)
         }
         holding.held = holding.held.merged(with: taken)
         holding.releasedCPU = nil
-        holding.claimsCPU = false
         tasks[task] = holding
         return holding.held
-    }
-
-    /// Changes the CPU claim on the pool `holding` allocates from.
-    private mutating func adjustClaim(by amount: FixedPoint, of holding: TaskHolding) {
-        if let bundle = holding.bundle {
-            bundles[bundle]?.pool.claimedCPU += amount
-        } else {
-            pools[holding.node].claimedCPU += amount
-        }
     }
 
     /// Whether `task` is blocked in get/wait (its CPUs given back).

@@ -101,10 +101,9 @@ struct TaskHolding: Sendable, Hashable {
     let bundle: BundleID?
     /// What it holds now (without the CPUs given back while blocked).
     var held: ResourceAllocation
-    /// The CPUs given back while blocked in get/wait (nil when not blocked).
-    var releasedCPU: FixedPoint?
-    /// Whether the task waits to take its CPUs back, with a claim on them in its pool.
-    var claimsCPU = false
+    /// The CPUs given back while blocked in get/wait, with their instances when pinned (nil when
+    /// not blocked).
+    var releasedCPU: ResourceAllocation?
 }
 
 /// One placement-group bundle's reservation on a node: what it took from the node's pool and the

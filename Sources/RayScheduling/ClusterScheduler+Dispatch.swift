@@ -1,16 +1,14 @@
 /// Retrying queued work when resources free up, and tasks blocked in get/wait.
 extension ClusterScheduler {
-    /// Places what can be placed now, in this order: blocked tasks waiting for their CPUs, pending
-    /// placement groups (creation order), then each scheduling class's queue (the order classes
-    /// started waiting; within a class, submission order). A class whose head cannot run is left
-    /// for later without blocking other classes; classes and groups are retried only when
-    /// something was freed since their last attempt, infeasible classes only when nodes were added.
-    /// Call it after ``release(_:)``, ``removePlacementGroup(_:)``, ``releaseForBlockedWait(_:)``
-    /// or ``addNode(_:)``.
+    /// Places what can be placed now, in this order: pending placement groups (creation order),
+    /// then each scheduling class's queue (the order classes started waiting; within a class,
+    /// submission order). A class whose head cannot run is left for later without blocking other
+    /// classes; classes and groups are retried only when something was freed since their last
+    /// attempt, infeasible classes only when nodes were added. Call it after ``release(_:)``,
+    /// ``removePlacementGroup(_:)``, ``releaseForBlockedWait(_:)`` or ``addNode(_:)``.
     public mutating func schedulePending() -> SchedulingUpdate {
         defer { checkBooksIfAsked(after: "schedulePending") }
         var update = SchedulingUpdate()
-        resumeBlocked(into: &update)
         placePendingGroups(into: &update)
         dispatchQueues(into: &update)
         return update
@@ -29,35 +27,20 @@ extension ClusterScheduler {
         return cpus
     }
 
-    /// A blocked task takes its CPUs back before it resumes: `.reacquired` when they are free now,
-    /// else `.waiting`: it then claims them (new work no longer sees them as free) and resumes when
-    /// ``SchedulingUpdate/resumed`` names it, before queued work is placed. Throws
-    /// ``SchedulingError/unknownTask(_:)`` when it is not running.
-    public mutating func reacquireAfterWait(_ task: TaskID) throws(SchedulingError) -> ReacquireOutcome {
+    /// A blocked task takes its CPUs back and resumes at once, as in Ray: free CPUs of its node or
+    /// bundle when there are enough (a pinned task may get other PUs), else its own, leaving the
+    /// pool overcommitted (CPU availability below zero) until enough tasks end; no new work
+    /// starts there meanwhile. Never waiting is what keeps nested work from deadlocking: a
+    /// resumed task that had to wait for CPUs could be stuck behind work running on its own
+    /// thread while holding what that work waits for. Returns where the task runs and what it
+    /// holds (a no-op when it is not blocked). Throws ``SchedulingError/unknownTask(_:)`` when it
+    /// is not running.
+    public mutating func reacquireAfterWait(_ task: TaskID) throws(SchedulingError) -> TaskPlacement {
         defer { checkBooksIfAsked(after: "reacquireAfterWait") }
         guard resources.tasks[task] != nil else { throw .unknownTask(task) }
-        if resources.isBlocked(task) {
-            if resumeQueue.contains(task) { return .waiting }
-            guard resources.reacquireCPU(task, claimIfBusy: true) != nil else {
-                resumeQueue.append(task)
-                return .waiting
-            }
-        }
+        _ = resources.reacquireCPU(task)
         guard let placement = placement(of: task) else { throw .unknownTask(task) }
-        return .reacquired(placement)
-    }
-
-    private mutating func resumeBlocked(into update: inout SchedulingUpdate) {
-        guard !resumeQueue.isEmpty else { return }
-        var stillWaiting: [TaskID] = []
-        for task in resumeQueue {
-            if resources.reacquireCPU(task, claimIfBusy: true) != nil, let placement = placement(of: task) {
-                update.resumed.append(placement)
-            } else if resources.isBlocked(task) {
-                stillWaiting.append(task)
-            }
-        }
-        resumeQueue = stillWaiting
+        return placement
     }
 
     private mutating func placePendingGroups(into update: inout SchedulingUpdate) {

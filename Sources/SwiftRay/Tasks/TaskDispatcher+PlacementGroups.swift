@@ -43,7 +43,6 @@ extension TaskDispatcher {
             }
             for lease in removal.killedTasks.compactMap({ state.leases[$0] }) {
                 revoked.append(lease)
-                if let waiter = state.resumeWaiters.removeValue(forKey: lease.id) { actions.resume.append(waiter) }
             }
             for task in removal.failedQueuedTasks {
                 if let queue = state.pendingRequests.removeValue(forKey: task) {

@@ -3,7 +3,7 @@ import Synchronization
 /// The bridge between the scheduler's decisions and the executor's workers: it owns the
 /// ``ClusterScheduler`` (under one lock), asks it for leases on behalf of ``LeaseQueue``s, starts
 /// a ``LeaseRunner`` on the granted node, gives leases back, and carries out what each
-/// `schedulePending()` pass decides (leases granted, requests failed, blocked tasks resumed).
+/// `schedulePending()` pass decides (leases granted, requests failed).
 /// It also runs each task on its lease: cancellation, retries, errors, frames.
 ///
 /// Lock order: the scheduler lock may be taken while holding nothing; a lease queue's lock is
@@ -18,8 +18,6 @@ final class TaskDispatcher: @unchecked Sendable {
         var pendingRequests: [TaskID: LeaseQueue] = [:]
         /// Leases granted and not given back.
         var leases: [TaskID: Lease] = [:]
-        /// Blocked tasks' leases waiting to get their CPUs back.
-        var resumeWaiters: [TaskID: ReadinessWaiter] = [:]
         var nextLeaseID: UInt64 = 1 << 62
         var closed = false
         /// Actors placed and alive (or restarting), by id.
@@ -40,7 +38,6 @@ final class TaskDispatcher: @unchecked Sendable {
         var deadActors: [(ActorCore, String)] = []
         /// Requests that ended without a lease: the scheduler's reason, or nil for shutdown.
         var failed: [(LeaseQueue, SchedulingError?)] = []
-        var resume: [ReadinessWaiter] = []
     }
 
     let state: Locked<State>
@@ -160,16 +157,12 @@ final class TaskDispatcher: @unchecked Sendable {
             guard let queue = state.pendingRequests.removeValue(forKey: failure.task) else { continue }
             actions.failed.append((queue, failure.error))
         }
-        for placement in update.resumed {
-            if let waiter = state.resumeWaiters.removeValue(forKey: placement.task) { actions.resume.append(waiter) }
-        }
         for group in update.createdPlacementGroups {
             if let ready = state.groupReadyRefs.removeValue(forKey: group) { actions.created.append(ready) }
         }
     }
 
     func perform(_ actions: Actions) {
-        for waiter in actions.resume { waiter.fire() }
         for ready in actions.created { try? ready.entry.store.fulfil(ready, with: true) }
         for (queue, error) in actions.failed {
             for task in queue.leaseRequestFailed() {
@@ -204,16 +197,12 @@ final class TaskDispatcher: @unchecked Sendable {
         if lease.queue.runnerBlocked() { requestLease(for: lease.queue) }
     }
 
-    /// The blocked task takes its CPUs back before it resumes; while they are taken it waits
-    /// (a worker runs other jobs meanwhile).
+    /// The blocked task takes its CPUs back and resumes at once, overcommitting its node when
+    /// they were taken meanwhile (Ray's rule; see ``ClusterScheduler/reacquireAfterWait(_:)``:
+    /// a task that waited here could be stuck behind the very work its worker runs while it
+    /// waits, holding what that work needs).
     func endBlockedWait(on lease: Lease) {
-        let waiter: ReadinessWaiter? = state.withLock { state in
-            guard case .waiting? = try? state.scheduler.reacquireAfterWait(lease.id) else { return nil }
-            let waiter = ReadinessWaiter.forCurrentThread(needed: 1, executor: executor)
-            state.resumeWaiters[lease.id] = waiter
-            return waiter
-        }
-        waiter?.block(until: nil, executor: executor)
+        state.withLock { state in _ = try? state.scheduler.reacquireAfterWait(lease.id) }
         lease.queue.runnerResumed()
     }
 
@@ -265,9 +254,6 @@ final class TaskDispatcher: @unchecked Sendable {
             state.closed = true
             state.groupReadyRefs = [:]
             state.groupRefs = [:]
-            let waiters = Array(state.resumeWaiters.values)
-            state.resumeWaiters = [:]
-            for waiter in waiters { waiter.fire() }
             let actors = Array(state.actors.values) + Array(state.pendingActors.values)
             let queues = Array(state.pendingRequests.values) + state.leases.values.map(\.queue)
             return (queues, actors)
