@@ -17,14 +17,16 @@ extension ClusterResources {
     /// `memory`, `object_store_memory` and custom resources (available is what is free outside
     /// placement groups), plus for every committed bundle `i` of group `g` on the node Ray's
     /// renamed resources `<name>_group_<i>_<g>` and `<name>_group_<g>` (summed over the group's
-    /// bundles on the node), including `bundle_group_<i>_<g>` (1000 tokens per bundle).
+    /// bundles on the node), including `bundle_group_<i>_<g>` (1000 tokens per bundle). CPUs
+    /// overcommitted by tasks that resumed after a blocked wait show as 0 available, not below:
+    /// nothing is free there (``ClusterScheduler/status()`` shows the overcommitment as usage).
     public func resourceTable(ofNode node: Int) throws(SchedulingError) -> ResourceTable {
         guard pools.indices.contains(node) else { throw .unknownNode(id: node, nodeCount: pools.count) }
         var table = ResourceTable()
         let pool = pools[node]
         for index in pool.total.indices where !ResourceID(rawValue: index).isHidden && pool.total[index] != .zero {
             let resource = ResourceID(rawValue: index)
-            table.add(names.name(of: resource), total: pool.total[index], available: pool.available(of: resource))
+            table.add(names.name(of: resource), total: pool.total[index], available: max(.zero, pool.available(of: resource)))
         }
         for reservation in bundles(on: node) where reservation.committed {
             let group = reservation.id.group
@@ -32,7 +34,7 @@ extension ClusterResources {
                 let resource = ResourceID(rawValue: index)
                 let name = names.name(of: resource)
                 let total = reservation.pool.total[index]
-                let available = reservation.pool.available(of: resource)
+                let available = max(.zero, reservation.pool.available(of: resource))
                 table.add("\(name)_group_\(reservation.id.index)_\(group)", total: total, available: available)
                 table.add("\(name)_group_\(group)", total: total, available: available)
             }

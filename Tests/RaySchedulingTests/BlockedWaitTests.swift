@@ -21,6 +21,7 @@ struct BlockedWaitTests {
         #expect(resumed.node == 0)
         #expect(resumed.allocation.amounts.amount(of: .cpu) == FixedPoint(exactly: 4))
         #expect(scheduler.available("CPU", on: 0) == -1)
+        #expect(try scheduler.resources.resourceTable(ofNode: 0).available["CPU"] == .zero)  // as listed: none free
         scheduler.expectBalanced()
         #expect(try scheduler.reacquireAfterWait(1) == resumed)  // not blocked: a no-op
         // Nothing new starts on an overcommitted node until enough tasks end.
