@@ -72,9 +72,18 @@ final class ActorCore: @unchecked Sendable {
     let laneIndex: [String: Int]
     /// For an async actor, each lane's event loop; empty for a threaded actor.
     let loops: [ActorEventLoop]
-    /// The default mailbox's length, written under the lock, read without it by a runner that waits a
-    /// moment for the next call before it stops.
+    /// 1 while the default mailbox holds calls, else 0: written under the lock when it turns
+    /// empty or non-empty (``noteMail(_:)``), read without it by a runner that waits a moment
+    /// for the next call before it stops. (Written on every call, its line bounced between the
+    /// caller and the spinning runner once per call.)
     let mailboxHint = Atomic<Int>(0)
+
+    /// Updates ``mailboxHint`` for a default mailbox of `count` calls (a load, rarely a store).
+    @inline(__always)
+    func noteMail(_ count: Int) {
+        let hint = count > 0 ? 1 : 0
+        if mailboxHint.load(ordering: .relaxed) != hint { mailboxHint.store(hint, ordering: .relaxed) }
+    }
     /// The instance; see the type's thread-safety note.
     @usableFromInline nonisolated(unsafe) var instance: AnyObject?
     /// For an actor with exclusive cores, the thread on its PUs: set under the state lock when it
@@ -152,7 +161,7 @@ final class ActorCore: @unchecked Sendable {
             call.state.store(.pendingNodeAssignment, ordering: .relaxed)
             call.recordEvent(.queued)
             state.lanes[lane].mailbox.append(call)
-            if lane == 0 { mailboxHint.store(state.lanes[0].mailbox.count, ordering: .relaxed) }
+            if lane == 0 { noteMail(state.lanes[0].mailbox.count) }
             return .success(claimSlot(&state, lane: lane))
         }
         if let node = try outcome.get() { startLane(lane, on: node) }
@@ -193,7 +202,7 @@ final class ActorCore: @unchecked Sendable {
     func tryNextCall(lane: Int = 0) -> TaskRecord? {
         state.withLock { state in
             guard state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() else { return nil }
-            if lane == 0 { mailboxHint.store(state.lanes[0].mailbox.count, ordering: .relaxed) }
+            if lane == 0 { noteMail(state.lanes[0].mailbox.count) }
             return call
         }
     }
@@ -216,7 +225,7 @@ final class ActorCore: @unchecked Sendable {
     func nextCall(lane: Int = 0) -> TaskRecord? {
         let (call, endReason): (TaskRecord?, String?) = state.withLock { state in
             if state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() {
-                if lane == 0 { mailboxHint.store(state.lanes[0].mailbox.count, ordering: .relaxed) }
+                if lane == 0 { noteMail(state.lanes[0].mailbox.count) }
                 return (call, nil)
             }
             state.lanes[lane].running -= 1
@@ -307,7 +316,7 @@ final class ActorCore: @unchecked Sendable {
             for lane in state.lanes.indices {
                 while let call = state.lanes[lane].mailbox.popFirst() { failed.append(call) }
             }
-            mailboxHint.store(0, ordering: .relaxed)
+            noteMail(0)
             released = true
             exclusive = exclusiveThread
         }
@@ -373,6 +382,7 @@ final class ActorCore: @unchecked Sendable {
                 requeued.append(call)
                 while let next = state.lanes[lane].mailbox.popFirst() { requeued.append(next) }
                 state.lanes[lane].mailbox = requeued
+                if lane == 0 { noteMail(requeued.count) }
             }
         } else {
             call.finish(failing: ActorError.actorDied(actor: displayName, reason: "a call failed: \(fatal.reason)"))
