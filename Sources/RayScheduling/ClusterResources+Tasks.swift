@@ -54,11 +54,14 @@ extension ClusterResources {
     /// that waited to resume could be stuck behind work that runs on its own thread, and at most
     /// one task at a time borrows a blocked task's CPUs. Returns what it holds now, or nil when
     /// it is not running or not blocked.
+    @discardableResult
     mutating func reacquireCPU(_ task: TaskID) -> ResourceAllocation? {
         guard var holding = tasks[task], let released = holding.releasedCPU else { return nil }
         let request = released.amounts
         let taken: ResourceAllocation
-        if let bundle = holding.bundle, var reservation = bundles[bundle] {
+        if let bundle = holding.bundle {
+            // A task's holding goes with its bundle (`returnBundle`), so the bundle is there.
+            guard var reservation = bundles[bundle] else { return nil }
             taken = reservation.pool.allocate(request) ?? reservation.pool.overcommit(released)
             bundles[bundle] = reservation
         } else {

@@ -38,7 +38,7 @@ extension ClusterScheduler {
     public mutating func reacquireAfterWait(_ task: TaskID) throws(SchedulingError) -> TaskPlacement {
         defer { checkBooksIfAsked(after: "reacquireAfterWait") }
         guard resources.tasks[task] != nil else { throw .unknownTask(task) }
-        _ = resources.reacquireCPU(task)
+        resources.reacquireCPU(task)
         guard let placement = placement(of: task) else { throw .unknownTask(task) }
         return placement
     }
