@@ -18,7 +18,7 @@ extension ActorCore {
                       let call = state.lanes[lane].mailbox.popFirst()
                 else { return nil }
                 state.lanes[lane].running += 1
-                if lane == 0 { noteMail(state.lanes[0].mailbox.count) }
+                if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
                 return call
             }
             guard let call else { return }

@@ -72,18 +72,9 @@ final class ActorCore: @unchecked Sendable {
     let laneIndex: [String: Int]
     /// For an async actor, each lane's event loop; empty for a threaded actor.
     let loops: [ActorEventLoop]
-    /// 1 while the default mailbox holds calls, else 0: written under the lock when it turns
-    /// empty or non-empty (``noteMail(_:)``), read without it by a runner that waits a moment
-    /// for the next call before it stops. (Written on every call, its line bounced between the
-    /// caller and the spinning runner once per call.)
-    let mailboxHint = Atomic<Int>(0)
-
-    /// Updates ``mailboxHint`` for a default mailbox of `count` calls (a load, rarely a store).
-    @inline(__always)
-    func noteMail(_ count: Int) {
-        let hint = count > 0 ? 1 : 0
-        if mailboxHint.load(ordering: .relaxed) != hint { mailboxHint.store(hint, ordering: .relaxed) }
-    }
+    /// Whether the default mailbox holds calls, for a runner that waits a moment for the next
+    /// call before it stops.
+    let mailboxHint = QueueHint()
     /// The instance; see the type's thread-safety note.
     @usableFromInline nonisolated(unsafe) var instance: AnyObject?
     /// For an actor with exclusive cores, the thread on its PUs: set under the state lock when it
@@ -161,7 +152,7 @@ final class ActorCore: @unchecked Sendable {
             call.state.store(.pendingNodeAssignment, ordering: .relaxed)
             call.recordEvent(.queued)
             state.lanes[lane].mailbox.append(call)
-            if lane == 0 { noteMail(state.lanes[0].mailbox.count) }
+            if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
             return .success(claimSlot(&state, lane: lane))
         }
         if let node = try outcome.get() { startLane(lane, on: node) }
@@ -202,7 +193,7 @@ final class ActorCore: @unchecked Sendable {
     func tryNextCall(lane: Int = 0) -> TaskRecord? {
         state.withLock { state in
             guard state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() else { return nil }
-            if lane == 0 { noteMail(state.lanes[0].mailbox.count) }
+            if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
             return call
         }
     }
@@ -212,11 +203,11 @@ final class ActorCore: @unchecked Sendable {
     func lingerForMail() -> Bool {
         let deadline = MonotonicClock.nanoseconds &+ LeaseRunner.lingerSpinNanoseconds
         repeat {
-            if mailboxHint.load(ordering: .relaxed) > 0 { return true }
+            if mailboxHint.seemsNonEmpty { return true }
         } while MonotonicClock.nanoseconds < deadline
         for _ in 0..<LeaseRunner.lingerYields {
             sched_yield()
-            if mailboxHint.load(ordering: .relaxed) > 0 { return true }
+            if mailboxHint.seemsNonEmpty { return true }
         }
         return false
     }
@@ -225,7 +216,7 @@ final class ActorCore: @unchecked Sendable {
     func nextCall(lane: Int = 0) -> TaskRecord? {
         let (call, endReason): (TaskRecord?, String?) = state.withLock { state in
             if state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() {
-                if lane == 0 { noteMail(state.lanes[0].mailbox.count) }
+                if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
                 return (call, nil)
             }
             state.lanes[lane].running -= 1
@@ -316,7 +307,7 @@ final class ActorCore: @unchecked Sendable {
             for lane in state.lanes.indices {
                 while let call = state.lanes[lane].mailbox.popFirst() { failed.append(call) }
             }
-            noteMail(0)
+            mailboxHint.note(count: 0)
             released = true
             exclusive = exclusiveThread
         }
@@ -382,7 +373,7 @@ final class ActorCore: @unchecked Sendable {
                 requeued.append(call)
                 while let next = state.lanes[lane].mailbox.popFirst() { requeued.append(next) }
                 state.lanes[lane].mailbox = requeued
-                if lane == 0 { noteMail(requeued.count) }
+                if lane == 0 { mailboxHint.note(count: requeued.count) }
             }
         } else {
             call.finish(failing: ActorError.actorDied(actor: displayName, reason: "a call failed: \(fatal.reason)"))

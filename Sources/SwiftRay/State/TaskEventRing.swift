@@ -112,14 +112,7 @@ final class TaskEventRing: @unchecked Sendable {
         var logSerial: UInt64 = 0
     }
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            guard let pointer else { return }
-            Unmanaged<ThreadCache>.fromOpaque(pointer).release()
-        }
-        return key
-    }()
+    private static let key = ThreadOwnedKey.make()
 
     /// Calls `body` with the calling thread's ring in `log` (made on first use), without
     /// touching reference counts on the way.

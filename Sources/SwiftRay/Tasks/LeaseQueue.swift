@@ -32,11 +32,9 @@ final class LeaseQueue: @unchecked Sendable {
     /// The node DEFAULT should prefer (the caller's, or the one holding the arguments), or nil.
     let preferredNode: Int?
     private let state = Locked(State())
-    /// 1 while tasks are queued, else 0: written under the lock, only when the queue turns
-    /// empty or non-empty (``noteQueued(_:)``), and read without it by runners that wait a moment for more work
-    /// before they give their lease back. (Written on every push and pop, its line bounced
-    /// between the submitter and a runner spinning on it, once per task.)
-    private let queuedHint = Atomic<Int>(0)
+    /// Whether tasks are queued, for runners that wait a moment for more work before they give
+    /// their lease back.
+    private let queuedHint = QueueHint()
     /// The most leases a queue may hold at once (more than the workers would only queue).
     let leaseLimit: Int
 
@@ -53,7 +51,7 @@ final class LeaseQueue: @unchecked Sendable {
     func push(_ task: TaskRecord) -> Bool {
         state.withLock { state in
             state.tasks.append(task)
-            noteQueued(state.tasks.count)
+            queuedHint.note(count: state.tasks.count)
             return Self.needsLease(&state, limit: leaseLimit)
         }
     }
@@ -67,7 +65,7 @@ final class LeaseQueue: @unchecked Sendable {
             if finishedOne { state.busyRunners -= 1 }
             guard let task = state.tasks.popFirst() else { return (nil, false) }
             state.busyRunners += 1
-            noteQueued(state.tasks.count)
+            queuedHint.note(count: state.tasks.count)
             return (task, Self.needsLease(&state, limit: leaseLimit))
         }
     }
@@ -77,16 +75,9 @@ final class LeaseQueue: @unchecked Sendable {
         state.withLock { $0.busyRunners -= 1 }
     }
 
-    /// Updates the hint when the queue turned empty or non-empty (a load, rarely a store).
-    @inline(__always)
-    private func noteQueued(_ count: Int) {
-        let hint = count > 0 ? 1 : 0
-        if queuedHint.load(ordering: .relaxed) != hint { queuedHint.store(hint, ordering: .relaxed) }
-    }
-
     /// Whether tasks seem to be queued (a hint read without the lock).
     @inline(__always)
-    var seemsNonEmpty: Bool { queuedHint.load(ordering: .relaxed) > 0 }
+    var seemsNonEmpty: Bool { queuedHint.seemsNonEmpty }
 
     /// A runner found the queue empty: unless tasks arrived meanwhile, its lease ends. Returns
     /// true when the runner must give its lease back; false when it must keep running.
@@ -142,7 +133,7 @@ final class LeaseQueue: @unchecked Sendable {
     private func takeAll(_ state: inout State) -> [TaskRecord] {
         var all: [TaskRecord] = []
         while let task = state.tasks.popFirst() { all.append(task) }
-        noteQueued(0)
+        queuedHint.note(count: 0)
         return all
     }
 

@@ -22,14 +22,7 @@ final class TaskFrames {
 
     private init() { frames.reserveCapacity(4) }
 
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            guard let pointer else { return }
-            Unmanaged<TaskFrames>.fromOpaque(pointer).release()
-        }
-        return key
-    }()
+    private static let key = ThreadOwnedKey.make()
 
     /// The calling thread's frames, made on first use.
     @inline(__always)
