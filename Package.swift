@@ -28,6 +28,8 @@ let package = Package(
             pkgConfig: "numa",
             providers: [.apt(["libnuma-dev"])]
         ),
+        // Two reference-count entry points of the Swift runtime, for the object store's table.
+        .systemLibrary(name: "CSwiftRuntime"),
 
         // The machine as values: NUMA domains, CPU sets, GPUs, distances; binding.
         .target(
@@ -48,6 +50,7 @@ let package = Package(
             dependencies: [
                 "RayTopology",
                 "RayScheduling",
+                "CSwiftRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

@@ -24,7 +24,7 @@ def split_arguments(mask, type_of):
         t = type_of(i)
         params.append(f"_ {NAMES[i]}: ObjectRef<{t}>" if is_ref else f"_ {NAMES[i]}: {t}")
         if is_ref:
-            refs.append(f"{NAMES[i]}.entry")
+            refs.append(f"{NAMES[i]}")
             values.append(f"{NAMES[i]}.resolvedValue()")
         else:
             values.append(NAMES[i])

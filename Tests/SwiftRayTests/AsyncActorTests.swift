@@ -147,13 +147,13 @@ struct AsyncActorTests {
             // One call at a time: asyncAdd's read and write straddle an await.
             let actor = try ray.actor(ActorOptions(maxConcurrency: 1, isAsync: true)) { AsyncCounter() }
             let sync = try actor.remote { $0.get() }
-            #expect(sync.entry.producer is SingleReturnTask<Int>)
+            #expect(sync.producer is SingleReturnTask<Int>)
             let syncMethod = try actor.remote(AsyncCounter.get)
-            #expect(syncMethod.entry.producer is SingleReturnTask<Int>)
+            #expect(syncMethod.producer is SingleReturnTask<Int>)
             let asyncClosure = try actor.remote { await $0.bump() }
-            #expect(asyncClosure.entry.producer is AsyncActorCall<Int>)
+            #expect(asyncClosure.producer is AsyncActorCall<Int>)
             let asyncMethod = try actor.remote(AsyncCounter.asyncAdd, 5)
-            #expect(asyncMethod.entry.producer is AsyncActorCall<Int>)
+            #expect(asyncMethod.producer is AsyncActorCall<Int>)
             let five = try ray.put(5)
             let byRef = try actor.remote(AsyncCounter.asyncAdd, five)
             #expect(try ray.get([sync, syncMethod, asyncClosure, asyncMethod, byRef], timeout: 30) == [0, 0, 1, 6, 11])

@@ -27,6 +27,8 @@ struct ObjectStoreStressTests {
         try withExecutor(workers: 2) { executor in
             let store = try makeStore(capacity: 1 << 22, grace: 1, executor: executor)
             let shared = Locked<[ObjectRef<Int>]>([])
+            // Ids of objects just dropped, looked up by other threads while they are being freed.
+            let dropped = Locked<[ObjectID]>([])
             let mismatches = Atomic<Int>(0)
             let workerGets = Countdown(threads * 20)
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
@@ -48,10 +50,16 @@ struct ObjectStoreStressTests {
                             check(value.map { bytes in bytes.allSatisfy { $0 == UInt8(truncatingIfNeeded: bytes.count) } } ?? false)
                         }
                     case 3:
-                        if !mine.isEmpty { mine.remove(at: Int.random(in: 0..<mine.count, using: &random)) }
+                        if !mine.isEmpty {
+                            let gone = mine.remove(at: Int.random(in: 0..<mine.count, using: &random))
+                            dropped.withLock { ids in
+                                if ids.count >= 64 { ids.removeFirst(32) }
+                                ids.append(gone.id)
+                            }
+                        }
                     case 4:
                         if let ref = try? store.makePending(of: Int.self) {
-                            shared.withLock { $0.append(ref.copy()) }
+                            shared.withLock { $0.append(ref) }
                             promised.append(ref)
                         }
                     case 5:
@@ -82,9 +90,13 @@ struct ObjectStoreStressTests {
                         }
                         if promised.count > 16 { promised.removeFirst(8) }
                     case 8:
+                        // Lookups by id race with the frees of other threads' drops.
                         if let ref = mine.randomElement(using: &random) {
-                            check((try? store.addReference(ref.id)) != nil)
-                            check((try? store.removeReference(ref.id)) != nil)
+                            check(store.referenceCount(of: ref.id) >= 1 && store.domain(of: ref.id) == 0)
+                        }
+                        if let id = dropped.withLock({ $0.randomElement(using: &random) }) {
+                            check(store.referenceCount(of: id) >= 0)
+                            _ = store.domain(of: id)
                         }
                     default:
                         if submitted < 20, let ref = promised.randomElement(using: &random) {

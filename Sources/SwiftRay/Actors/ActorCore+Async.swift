@@ -79,7 +79,7 @@ extension ActorCore {
     }
 
     /// Waits, suspended, until every entry is complete (or the awaiting task is cancelled).
-    static func awaitArguments(_ entries: [ObjectEntry], store: ObjectStore) async {
+    static func awaitArguments(_ entries: [AnyObjectRef], store: ObjectStore) async {
         for entry in entries where !entry.isComplete {
             guard await store.awaitCompletion(of: entry) else { return }
         }
@@ -138,8 +138,8 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
     }
 }
 
-/// An async actor call with one return object of type `Result`; holds one counted reference
-/// to the return entry until it ends, like ``SingleReturnTask``. Thread safety as for
+/// An async actor call with one return object of type `Result`; holds its return ref until it
+/// delivers or fails, like ``SingleReturnTask``. Thread safety as for
 /// ``TaskRecord``: the output is touched by one thread at a time (the submitter, then the
 /// call's `Task`, or the actor failing it while it is queued).
 final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
@@ -148,7 +148,7 @@ final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked S
 
     /// `output` must carry a reference counted for this call (`store.retain`).
     init(
-        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
+        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
         body: @escaping @Sendable () async throws -> Result
     ) {
         self.body = body
@@ -156,11 +156,9 @@ final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked S
         super.init(id: id, shape: shape, arguments: arguments)
     }
 
-    deinit { output.releaseIfHeld() }
-
     override func runAsyncBody() async throws { try deliver(try await body(), into: &output) }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 
-    override var returnEntries: [ObjectEntry] { [output.identity] }
+    override var returnIDs: [ObjectID] { [output.id] }
 }

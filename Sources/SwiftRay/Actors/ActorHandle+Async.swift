@@ -48,7 +48,7 @@ extension ActorHandle {
 
     /// Submits one async call; `invoke` runs on the instance once the arguments are ready.
     func submitAsync<Result: Sendable>(
-        arguments: [ObjectEntry], _ invoke: @escaping @Sendable (State) async throws -> Result
+        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let runtime = core.runtime
@@ -60,14 +60,14 @@ extension ActorHandle {
         }
         let call = AsyncActorCall(
             id: runtime.nextTaskID(), shape: core.callShape, arguments: arguments,
-            output: output.countedEntry()
+            output: output
         ) { [core] () async throws -> Result in
             guard let instance = core.instance else {
                 throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
             }
             return try await invoke(unsafeDowncast(instance, to: State.self))
         }
-        output.entry.producer = call
+        output.producer = call
         do {
             try core.enqueue(call, lane: try core.lane(ofGroup: concurrencyGroup))
         } catch {

@@ -20,7 +20,7 @@ extension ActorHandle {
     /// Calls an async method of the instance (ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) async throws -> Result, _ a: ObjectRef<A>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a.entry]) { try await method.function($0)(a.resolvedValue()) }
+        return try submitAsync(arguments: [a]) { try await method.function($0)(a.resolvedValue()) }
     }
 
     /// Calls an async method of the instance (value, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
@@ -32,19 +32,19 @@ extension ActorHandle {
     /// Calls an async method of the instance (value, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b.entry]) { try await method.function($0)(a, b.resolvedValue()) }
+        return try submitAsync(arguments: [b]) { try await method.function($0)(a, b.resolvedValue()) }
     }
 
     /// Calls an async method of the instance (ref, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a.entry]) { try await method.function($0)(a.resolvedValue(), b) }
+        return try submitAsync(arguments: [a]) { try await method.function($0)(a.resolvedValue(), b) }
     }
 
     /// Calls an async method of the instance (ref, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a.entry, b.entry]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue()) }
+        return try submitAsync(arguments: [a, b]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue()) }
     }
 
     /// Calls an async method of the instance (value, value, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
@@ -56,42 +56,42 @@ extension ActorHandle {
     /// Calls an async method of the instance (value, value, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [c.entry]) { try await method.function($0)(a, b, c.resolvedValue()) }
+        return try submitAsync(arguments: [c]) { try await method.function($0)(a, b, c.resolvedValue()) }
     }
 
     /// Calls an async method of the instance (value, ref, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b.entry]) { try await method.function($0)(a, b.resolvedValue(), c) }
+        return try submitAsync(arguments: [b]) { try await method.function($0)(a, b.resolvedValue(), c) }
     }
 
     /// Calls an async method of the instance (value, ref, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b.entry, c.entry]) { try await method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
+        return try submitAsync(arguments: [b, c]) { try await method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
     }
 
     /// Calls an async method of the instance (ref, value, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a.entry]) { try await method.function($0)(a.resolvedValue(), b, c) }
+        return try submitAsync(arguments: [a]) { try await method.function($0)(a.resolvedValue(), b, c) }
     }
 
     /// Calls an async method of the instance (ref, value, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a.entry, c.entry]) { try await method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
+        return try submitAsync(arguments: [a, c]) { try await method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
     }
 
     /// Calls an async method of the instance (ref, ref, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a.entry, b.entry]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
+        return try submitAsync(arguments: [a, b]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
     }
 
     /// Calls an async method of the instance (ref, ref, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a.entry, b.entry, c.entry]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
+        return try submitAsync(arguments: [a, b, c]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
     }
 }

@@ -22,7 +22,7 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) throws -> Result, _ a: ObjectRef<A>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a.entry]) { try method.function($0)(a.resolvedValue()) }
+        return try submit(arguments: [a]) { try method.function($0)(a.resolvedValue()) }
     }
 
     /// Calls a method of the instance (value, value), e.g. `actor.remote(Counter.add, 5)`.
@@ -36,21 +36,21 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) throws -> Result, _ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [b.entry]) { try method.function($0)(a, b.resolvedValue()) }
+        return try submit(arguments: [b]) { try method.function($0)(a, b.resolvedValue()) }
     }
 
     /// Calls a method of the instance (ref, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) throws -> Result, _ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a.entry]) { try method.function($0)(a.resolvedValue(), b) }
+        return try submit(arguments: [a]) { try method.function($0)(a.resolvedValue(), b) }
     }
 
     /// Calls a method of the instance (ref, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a.entry, b.entry]) { try method.function($0)(a.resolvedValue(), b.resolvedValue()) }
+        return try submit(arguments: [a, b]) { try method.function($0)(a.resolvedValue(), b.resolvedValue()) }
     }
 
     /// Calls a method of the instance (value, value, value), e.g. `actor.remote(Counter.add, 5)`.
@@ -64,48 +64,48 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [c.entry]) { try method.function($0)(a, b, c.resolvedValue()) }
+        return try submit(arguments: [c]) { try method.function($0)(a, b, c.resolvedValue()) }
     }
 
     /// Calls a method of the instance (value, ref, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [b.entry]) { try method.function($0)(a, b.resolvedValue(), c) }
+        return try submit(arguments: [b]) { try method.function($0)(a, b.resolvedValue(), c) }
     }
 
     /// Calls a method of the instance (value, ref, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [b.entry, c.entry]) { try method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
+        return try submit(arguments: [b, c]) { try method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
     }
 
     /// Calls a method of the instance (ref, value, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a.entry]) { try method.function($0)(a.resolvedValue(), b, c) }
+        return try submit(arguments: [a]) { try method.function($0)(a.resolvedValue(), b, c) }
     }
 
     /// Calls a method of the instance (ref, value, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a.entry, c.entry]) { try method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
+        return try submit(arguments: [a, c]) { try method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
     }
 
     /// Calls a method of the instance (ref, ref, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a.entry, b.entry]) { try method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
+        return try submit(arguments: [a, b]) { try method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
     }
 
     /// Calls a method of the instance (ref, ref, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a.entry, b.entry, c.entry]) { try method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
+        return try submit(arguments: [a, b, c]) { try method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
     }
 }

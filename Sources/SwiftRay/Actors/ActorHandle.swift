@@ -53,21 +53,21 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
     /// module, a call looks no generic metadata up at run time.
     @inlinable
     func submit<Result: Sendable>(
-        arguments: [ObjectEntry], _ invoke: @escaping @Sendable (State) throws -> Result
+        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable (State) throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let runtime = core.runtime
         let output = try runtime.pendingOutput(of: Result.self)
         let call = SingleReturnTask(
             id: runtime.nextTaskID(), shape: core.callShape, arguments: arguments,
-            output: output.countedEntry()
+            output: output
         ) { [core] () throws -> Result in
             guard let instance = core.instance else {
                 throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
             }
             return try invoke(unsafeDowncast(instance, to: State.self))
         }
-        output.entry.producer = call
+        output.producer = call
         core.submit(call, toGroup: concurrencyGroup)
         return output
     }

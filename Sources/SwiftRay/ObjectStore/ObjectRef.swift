@@ -1,38 +1,39 @@
 import Synchronization
 
-/// A reference to an immutable object in the object store, typed by its value: what `put`
-/// returns (and, later, what a remote call returns at once). Hashable by object id.
+/// A reference to an immutable object in the object store, typed by its value: what `put` and
+/// a remote call return at once. Hashable by object id.
 ///
-/// Each `ObjectRef` instance holds one reference to the object: the value is freed exactly when
-/// the last instance (and the last explicit reference held by the runtime) goes. Copies of the
-/// variable share the instance. Immutable; thread-safe (send and read it from anywhere).
-public final class ObjectRef<Value: Sendable>: Sendable, Hashable, CustomStringConvertible {
-    @usableFromInline let entry: TypedObjectEntry<Value>
+/// One instance per object: copies of the variable, refs handed out again by the runtime and
+/// refs nested in other values are all the same instance, and Swift's reference count is the
+/// object's (see ``AnyObjectRef``): the value is freed exactly when the last reference goes.
+/// Immutable to its users; thread-safe (send and read it from anywhere).
+public final class ObjectRef<Value: Sendable>: AnyObjectRef, @unchecked Sendable {
+    /// Written once before the object becomes ready; goes with the instance. Accesses are
+    /// ordered by `state`, so the exclusivity checks are left out.
+    @usableFromInline @exclusivity(unchecked) var storedValue: Value?
 
-    /// Takes over a reference the caller already counted.
     @inlinable
-    init(adopting entry: TypedObjectEntry<Value>) {
-        self.entry = entry
+    init(id: ObjectID, store: ObjectStore, value: Value?, size: Int, domain: Int) {
+        storedValue = value
+        super.init(id: id, store: store, state: value == nil ? .pending : .ready, domain: domain)
+        self.size = size
     }
 
-    /// A new ref to the same object (counts one more reference).
-    func copy() -> ObjectRef<Value> {
-        entry.store.retain(entry)
-        return ObjectRef(adopting: entry)
-    }
+    /// The value, type-erased, when ready.
+    override var anyValue: Any? { isComplete ? storedValue : nil }
 
-    deinit {
-        // Borrowed, not retained: the ref holds the entry and the entry holds the store.
-        Unmanaged.passUnretained(entry)._withUnsafeGuaranteedRef { entry in
-            Unmanaged.passUnretained(entry.store)._withUnsafeGuaranteedRef { $0.release(typed: entry) }
+    /// The value, or the producer's error; `nil` while pending.
+    @inlinable @inline(__always)
+    func result() throws -> Value? {
+        switch state.load(ordering: .acquiring) {
+        case .ready:
+            return storedValue
+        case .failed:
+            throw error ?? ObjectStoreError.unknownObject(id)
+        case .pending:
+            return nil
         }
     }
-
-    /// The object's id.
-    public var id: ObjectID { entry.id }
-
-    /// Whether the object is there (ready or failed), without waiting.
-    public var isReady: Bool { entry.isComplete }
 
     /// Calls `body` with `refs` as unretained references: the array keeps them (and their
     /// entries) alive. A retain and a release per ref would be most of the cost of a pass over
@@ -57,26 +58,21 @@ public final class ObjectRef<Value: Sendable>: Sendable, Hashable, CustomStringC
     /// Whether every one of `refs` is complete (read unretained, see ``withUnretained(_:_:)``).
     @inlinable @inline(__always)
     static func allComplete(_ refs: [ObjectRef]) -> Bool {
-        withUnretained(refs) { unretained in unretained.allSatisfy { $0._withUnsafeGuaranteedRef { $0.entry.isComplete } } }
+        withUnretained(refs) { unretained in unretained.allSatisfy { $0._withUnsafeGuaranteedRef { $0.isComplete } } }
     }
 
-    public static func == (lhs: ObjectRef, rhs: ObjectRef) -> Bool { lhs.entry.id == rhs.entry.id }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(entry.id) }
-
-    public var description: String { "ObjectRef<\(Value.self)>(\(entry.id))" }
+    public override var description: String { "ObjectRef<\(Value.self)>(\(id))" }
 
     /// The value, once ready: suspends (no thread blocked) while the object is pending; rethrows
     /// the producer's error when it failed; throws `ObjectStoreError.shutDown` after shutdown
     /// and `CancellationError` when the awaiting task is cancelled first.
     public var value: Value {
         get async throws {
-            let store = entry.store
             try store.checkOpen()
-            if let value = try entry.result() { return value }
-            if await !store.awaitCompletion(of: entry) { try Task.checkCancellation() }
+            if let value = try result() { return value }
+            if await !store.awaitCompletion(of: self) { try Task.checkCancellation() }
             try store.checkOpen()
-            if let value = try entry.result() { return value }
+            if let value = try result() { return value }
             throw CancellationError()
         }
     }
@@ -85,7 +81,7 @@ public final class ObjectRef<Value: Sendable>: Sendable, Hashable, CustomStringC
 extension ObjectStore {
     /// Suspends (no thread held) until `entry` is complete; whether it is (false: the awaiting
     /// task was cancelled first).
-    func awaitCompletion(of entry: ObjectEntry) async -> Bool {
+    func awaitCompletion(of entry: AnyObjectRef) async -> Bool {
         let (waiter, wakeBox) = AsyncWake.waiter(needed: 1)
         guard register(waiter, with: entry) else { return true }
         await withTaskCancellationHandler {

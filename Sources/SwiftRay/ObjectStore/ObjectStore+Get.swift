@@ -17,18 +17,17 @@ extension ObjectStore {
     /// ``ObjectStoreError`` for a ref of another store, a bad timeout or a shut-down store.
     @inlinable @inline(__always)
     func get<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double? = nil) throws -> Value {
-        let entry = ref.entry
-        try checkOwned(entry)
-        if let value = try entry.result() { return value }
+        try checkOwned(ref)
+        if let value = try ref.result() { return value }
         return try getSlow(ref, timeout: timeout)
     }
 
     @usableFromInline
     func getSlow<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double?) throws -> Value {
         let deadline = try Self.deadline(forTimeout: timeout)
-        try waitForAll([ref.entry], timeout: timeout, deadline: deadline)
+        try waitForAll([ref], timeout: timeout, deadline: deadline)
         try checkOpen()
-        if let value = try ref.entry.result() { return value }
+        if let value = try ref.result() { return value }
         throw GetTimeout(timeout: timeout ?? .infinity, pending: [ref.id])
     }
 
@@ -37,17 +36,17 @@ extension ObjectStore {
     @inlinable
     func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
         let deadline = try Self.deadline(forTimeout: timeout)
-        var pending: [ObjectEntry] = []
+        var pending: [AnyObjectRef] = []
         try ObjectRef.forEachUnretained(in: refs) { ref in
-            try checkOwned(ref.entry)
-            if !ref.entry.isComplete { pending.append(ref.entry) }
+            try checkOwned(ref)
+            if !ref.isComplete { pending.append(ref) }
         }
         if !pending.isEmpty { try waitForAll(pending, timeout: timeout, deadline: deadline) }
         try checkOpen()
         var values: [Value] = []
         values.reserveCapacity(refs.count)
         try ObjectRef.forEachUnretained(in: refs) { ref in
-            guard let value = try ref.entry.result() else {
+            guard let value = try ref.result() else {
                 throw GetTimeout(timeout: timeout ?? .infinity, pending: refs.filter { !$0.isReady }.map(\.id))
             }
             values.append(value)
@@ -57,7 +56,7 @@ extension ObjectStore {
 
     /// Waits until every entry is complete or the deadline passes (then throws ``GetTimeout``).
     @usableFromInline
-    func waitForAll(_ entries: [ObjectEntry], timeout: Double?, deadline: Int?) throws {
+    func waitForAll(_ entries: [AnyObjectRef], timeout: Double?, deadline: Int?) throws {
         let pending = try waitFor(entries, needed: entries.count, deadline: deadline)
         if !pending.isEmpty { throw GetTimeout(timeout: timeout ?? .infinity, pending: pending.map(\.id)) }
     }
@@ -65,13 +64,13 @@ extension ObjectStore {
     /// Waits until `needed` of the distinct `entries` are complete or the deadline passes;
     /// returns the entries still pending (empty when all completed). The calling thread blocks,
     /// or runs other jobs when it is a worker of `executor`.
-    func waitFor(_ entries: [ObjectEntry], needed: Int, deadline: Int?) throws -> [ObjectEntry] {
+    func waitFor(_ entries: [AnyObjectRef], needed: Int, deadline: Int?) throws -> [AnyObjectRef] {
         var outstanding = entries.filter { !$0.isComplete }
         let stillNeeded = needed - (entries.count - outstanding.count)
         if stillNeeded <= 0 || outstanding.isEmpty { return outstanding }
         if let deadline, MonotonicClock.nanoseconds >= deadline { return outstanding }
         let waiter = ReadinessWaiter.forCurrentThread(needed: stillNeeded, executor: executor)
-        var registered: [ObjectEntry] = []
+        var registered: [AnyObjectRef] = []
         registered.reserveCapacity(outstanding.count)
         for entry in outstanding {
             if register(waiter, with: entry) { registered.append(entry) } else { waiter.objectCompleted() }

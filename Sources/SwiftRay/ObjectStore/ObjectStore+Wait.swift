@@ -11,7 +11,7 @@ extension ObjectStore {
         }
         var seen = Set<ObjectID>(minimumCapacity: refs.count)
         for ref in refs {
-            try checkOwned(ref.entry)
+            try checkOwned(ref)
             if !seen.insert(ref.id).inserted { throw .duplicateObjectRef(ref.id) }
         }
     }
@@ -23,7 +23,7 @@ extension ObjectStore {
         var ready: [ObjectRef<Value>] = []
         var notReady: [ObjectRef<Value>] = []
         for ref in refs {
-            if ready.count < numReturns && ref.entry.isComplete { ready.append(ref) } else { notReady.append(ref) }
+            if ready.count < numReturns && ref.isComplete { ready.append(ref) } else { notReady.append(ref) }
         }
         return (ready, notReady)
     }
@@ -38,7 +38,7 @@ extension ObjectStore {
     ) throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
         try validateWait(refs, numReturns: numReturns)
         let deadline = try Self.deadline(forTimeout: timeout)
-        _ = try waitFor(refs.map { $0.entry as ObjectEntry }, needed: numReturns, deadline: deadline)
+        _ = try waitFor(refs.map { $0 as AnyObjectRef }, needed: numReturns, deadline: deadline)
         try checkOpen()
         return Self.split(refs, numReturns: numReturns)
     }
@@ -50,12 +50,12 @@ extension ObjectStore {
     ) async throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
         try validateWait(refs, numReturns: numReturns)
         let deadline = try Self.deadline(forTimeout: timeout)
-        let entries = refs.map { $0.entry as ObjectEntry }
+        let entries = refs.map { $0 as AnyObjectRef }
         let outstanding = entries.filter { !$0.isComplete }
         let stillNeeded = numReturns - (entries.count - outstanding.count)
         if stillNeeded > 0 && deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true {
             let (waiter, wakeBox) = AsyncWake.waiter(needed: stillNeeded)
-            var registered: [ObjectEntry] = []
+            var registered: [AnyObjectRef] = []
             for entry in outstanding {
                 if register(waiter, with: entry) { registered.append(entry) } else { waiter.objectCompleted() }
             }
@@ -76,20 +76,20 @@ extension ObjectStore {
     /// ends after the last ref; cancelling its consumer stops the waiting.
     func completed<Value: Sendable>(_ refs: [ObjectRef<Value>]) throws(ObjectStoreError) -> AsyncStream<ObjectRef<Value>> {
         try checkOpen()
-        for ref in refs { try checkOwned(ref.entry) }
+        for ref in refs { try checkOwned(ref) }
         let (stream, continuation) = AsyncStream.makeStream(of: ObjectRef<Value>.self)
         let remaining = Locked(refs.count)
         let finishOne: @Sendable () -> Void = {
             if remaining.withLock({ count in count -= 1; return count == 0 }) { continuation.finish() }
         }
         if refs.isEmpty { continuation.finish() }
-        var registered: [(ReadinessWaiter, ObjectEntry)] = []
+        var registered: [(ReadinessWaiter, AnyObjectRef)] = []
         for ref in refs {
             let waiter = ReadinessWaiter(needed: 1, wake: .action {
                 continuation.yield(ref)
                 finishOne()
             })
-            if register(waiter, with: ref.entry) { registered.append((waiter, ref.entry)) } else { waiter.fire() }
+            if register(waiter, with: ref) { registered.append((waiter, ref)) } else { waiter.fire() }
         }
         let pending = registered
         continuation.onTermination = { [self] _ in

@@ -3,8 +3,9 @@ import RayTopology
 import Synchronization
 
 /// The in-memory object store of one runtime: immutable values put once and read by many,
-/// reference counted by the ``ObjectRef``s that exist plus explicit references (pending tasks,
-/// values that contain refs), freed exactly when the last reference goes. It charges each value
+/// reference counted by Swift's own count of the ``ObjectRef`` instance, one per object (the
+/// program's refs, pending tasks, values that contain refs: see ``AnyObjectRef``), freed exactly
+/// when the last reference goes. It charges each value
 /// its size (``ObjectSizeEstimating``) against a capacity; a put that does not fit waits a
 /// grace period for room, then throws ``ObjectStoreFull``. It records the domain (logical node)
 /// that holds each value.
@@ -19,7 +20,7 @@ import Synchronization
 /// typed entry, so they are compiled in the caller's module for its concrete `Value` (the
 /// internals they touch are `@usableFromInline`). Run unspecialized across the module boundary,
 /// a generic put spent about a third of its time looking up the metadata of
-/// `TypedObjectEntry<Value>`, `ObjectRef<Value>` and `Value?` at run time. (The package is not
+/// `ObjectRef<Value>`, `ObjectRef<Value>` and `Value?` at run time. (The package is not
 /// built for library evolution, so exposing these bodies promises no stable ABI.)
 ///
 /// Large values (``Configuration/largeObjectThreshold``) of contiguous types (arrays of trivial
@@ -114,12 +115,13 @@ final class ObjectStore: @unchecked Sendable {
 
     /// The domain that holds object `id`, or nil when it is not live.
     func domain(of id: ObjectID) -> Int? {
-        table.withEntry(id) { $0?.domain }
+        table.retainedEntry(id)?.entry.domain
     }
 
-    /// The reference count of object `id` (0 when freed).
+    /// The strong references to object `id` (refs held anywhere, the runtime's included; 0 when
+    /// freed).
     func referenceCount(of id: ObjectID) -> Int {
-        table.withEntry(id) { $0?.references.load(ordering: .acquiring) } ?? 0
+        table.retainedEntry(id)?.references ?? 0
     }
 
     // MARK: Put
@@ -139,10 +141,10 @@ final class ObjectStore: @unchecked Sendable {
         let home = try resolveDomain(domain, of: value, size: size, facts: facts)
         var prepaid = 0
         while true {
-            let entry = try table.insert(store: serial, size: size, prepaid: prepaid) { id in
-                TypedObjectEntry(id: id, store: self, value: value, size: size, references: 1, domain: home)
+            let ref = try table.insert(store: serial, size: size, prepaid: prepaid) { id in
+                ObjectRef(id: id, store: self, value: value, size: size, domain: home)
             }
-            if let entry { return ObjectRef(adopting: unsafeDowncast(entry, to: TypedObjectEntry<Value>.self)) }
+            if let ref { return unsafeDowncast(ref, to: ObjectRef<Value>.self) }
             prepaid = try reserve(size)  // the shard's credit was short; the next insert succeeds
         }
     }
@@ -154,23 +156,23 @@ final class ObjectStore: @unchecked Sendable {
     func makePending<Value: Sendable>(of type: Value.Type = Value.self, onDomain domain: Int? = nil) throws -> ObjectRef<Value> {
         try checkOpen()
         let home = try resolveDomain(domain)
-        let entry = try table.insert(store: serial) { id in
-            TypedObjectEntry<Value>(id: id, store: self, value: nil, size: 0, references: 1, domain: home)
+        let ref = try table.insert(store: serial) { id in
+            ObjectRef<Value>(id: id, store: self, value: nil, size: 0, domain: home)
         }
-        return ObjectRef(adopting: unsafeDowncast(entry, to: TypedObjectEntry<Value>.self))
+        return unsafeDowncast(ref, to: ObjectRef<Value>.self)
     }
 
     /// Makes the pending object ready with `value` and wakes its waiters. Waits for room like a
     /// put; when none comes, fails the object with ``ObjectStoreFull`` and throws it.
     /// `domain`: as for `put` (the producer's domain by default).
     func fulfil<Value: Sendable>(_ ref: ObjectRef<Value>, with value: Value, onDomain domain: Int? = nil) throws {
-        try checkOwned(ref.entry)
-        try fulfil(entry: ref.entry, with: value, onDomain: domain)
+        try checkOwned(ref)
+        try fulfil(entry: ref, with: value, onDomain: domain)
     }
 
-    /// `fulfil` for a producer that holds the entry itself (a counted reference, not a ref).
+    /// `fulfil` for the runtime's producers (the ref is known to be this store's).
     @inlinable
-    func fulfil<Value: Sendable>(entry: TypedObjectEntry<Value>, with value: Value, onDomain domain: Int? = nil) throws {
+    func fulfil<Value: Sendable>(entry: ObjectRef<Value>, with value: Value, onDomain domain: Int? = nil) throws {
         try checkOpen()
         if entry.isComplete { throw ObjectStoreError.alreadyCompleted(entry.id) }
         let facts = typeFacts.facts(of: Value.self)
@@ -189,7 +191,7 @@ final class ObjectStore: @unchecked Sendable {
             }
         }
         let waiters = entry.completeIfPending(as: .ready) {
-            entry.value = value
+            entry.storedValue = value
             entry.size = size
             entry.domain = home
         }
@@ -202,13 +204,13 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Makes the pending object failed: every get of it throws `error`. Wakes its waiters.
     func fail<Value: Sendable>(_ ref: ObjectRef<Value>, with error: any Error) throws {
-        try checkOwned(ref.entry)
-        if !complete(ref.entry, failing: error) { throw ObjectStoreError.alreadyCompleted(ref.id) }
+        try checkOwned(ref)
+        if !complete(ref, failing: error) { throw ObjectStoreError.alreadyCompleted(ref.id) }
     }
 
     /// Fails `entry` if it is pending; whether it was.
     @usableFromInline
-    func complete(_ entry: ObjectEntry, failing error: any Error) -> Bool {
+    func complete(_ entry: AnyObjectRef, failing error: any Error) -> Bool {
         let waiters = entry.completeIfPending(as: .failed) { entry.error = error }
         guard let waiters else { return false }
         waiters.notifyAll()
@@ -217,60 +219,10 @@ final class ObjectStore: @unchecked Sendable {
 
     // MARK: References
 
-    /// Adds a reference to object `id` (a pending task's argument, a value containing the ref).
-    /// Throws `unknownObject` when the object is already freed.
-    func addReference(_ id: ObjectID) throws(ObjectStoreError) {
-        let added = table.withEntry(id) { entry -> Bool in
-            guard let entry else { return false }
-            var count = entry.references.load(ordering: .relaxed)
-            while count > 0 {
-                let (exchanged, original) = entry.references.compareExchange(
-                    expected: count, desired: count + 1, ordering: .acquiringAndReleasing)
-                if exchanged { return true }
-                count = original
-            }
-            return false
-        }
-        if !added { throw .unknownObject(id) }
-    }
-
-    /// Drops a reference added by `addReference`; the last one frees the value.
-    func removeReference(_ id: ObjectID) throws(ObjectStoreError) {
-        guard let entry = table.withEntry(id, { $0 }) else { throw .unknownObject(id) }
-        release(entry)
-    }
-
-    /// Adds a reference to an entry the caller holds (a ref is alive, so the count is > 0).
-    @inlinable @inline(__always)
-    func retain(_ entry: ObjectEntry) {
-        entry.references.wrappingAdd(1, ordering: .relaxed)
-    }
-
-    /// Drops one reference; the last one frees the value and its bytes.
-    @inline(__always)
-    func release(_ entry: ObjectEntry) {
-        if entry.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry) {
-            entry.dropValue()  // the payload goes here, outside the lock
-        }
-    }
-
-    /// `release` for a typed entry (a ref's deinit): lets the value go without a virtual call.
-    @inlinable @inline(__always)
-    func release<Value>(typed entry: TypedObjectEntry<Value>) {
-        if entry.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0, free(entry),
-            !_isPOD(Value.self)  // a trivial value has no deinit: it may as well go with the entry
-        {
-            entry.value = nil  // the payload goes here, outside the lock
-        }
-    }
-
-    /// Takes the entry out of the table and gives its bytes back; whether it was there (then the
-    /// caller drops the value).
-    @usableFromInline
-    func free(_ entry: ObjectEntry) -> Bool {
-        guard let excess = table.remove(entry, keep: creditBatch) else { return false }
-        returnBytes(excess)
-        return true
+    /// Takes an object whose last reference went (its deinit) out of the table and gives its
+    /// bytes back.
+    func free(_ entry: AnyObjectRef) {
+        if let excess = table.remove(entry, keep: creditBatch) { returnBytes(excess) }
     }
 
     // MARK: Shutdown
@@ -279,7 +231,7 @@ final class ObjectStore: @unchecked Sendable {
     /// its waiters. Values stay until their refs go. Idempotent.
     func shutdown() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        for entry in table.allEntries where !entry.isComplete {
+        for (entry, _) in table.retainedEntries where !entry.isComplete {
             _ = complete(entry, failing: ObjectStoreError.shutDown)
         }
         let waiters = spaceWaiters.withLock { $0 }
@@ -295,7 +247,7 @@ final class ObjectStore: @unchecked Sendable {
 
     /// Throws unless `entry` belongs to this store and the store is open.
     @inlinable @inline(__always)
-    func checkOwned(_ entry: ObjectEntry) throws(ObjectStoreError) {
+    func checkOwned(_ entry: AnyObjectRef) throws(ObjectStoreError) {
         if entry.store !== self { throw .foreignObjectRef(id: entry.id, store: serial) }
         try checkOpen()
     }
@@ -343,7 +295,7 @@ final class ObjectStore: @unchecked Sendable {
     // MARK: Waiter registration
 
     /// Registers `waiter` with `entry` if it is pending; false when it completed already.
-    func register(_ waiter: ReadinessWaiter, with entry: ObjectEntry) -> Bool {
+    func register(_ waiter: ReadinessWaiter, with entry: AnyObjectRef) -> Bool {
         entry.withGate {
             guard entry.state.load(ordering: .relaxed) == .pending else { return false }
             entry.waiters.append(waiter)
@@ -352,7 +304,7 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// Takes `waiter` off `entry` (it timed out or was cancelled).
-    func unregister(_ waiter: ReadinessWaiter, from entry: ObjectEntry) {
+    func unregister(_ waiter: ReadinessWaiter, from entry: AnyObjectRef) {
         entry.withGate { entry.waiters.remove(waiter) }
     }
 }

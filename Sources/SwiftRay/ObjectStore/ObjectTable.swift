@@ -1,3 +1,4 @@
+internal import CSwiftRuntime
 import Glibc
 
 /// The live entries of one ``ObjectStore``: 64 shards, each a slot array with a free list, a
@@ -5,7 +6,7 @@ import Glibc
 /// thread id picks, so threads that put at once rarely share a lock, and a freed slot is reused
 /// first (its cache lines are warm): no hashing and no global lock on the put path. Lookups by
 /// id go straight to the slot the id names. An entry's waiters and completion are guarded by
-/// the entry's own gate, not the shard's lock (see ``ObjectEntry``).
+/// the entry's own gate, not the shard's lock (see ``AnyObjectRef``).
 ///
 /// Capacity: each shard keeps a *credit*, bytes already taken from the store's capacity but not
 /// charged to any object, so that most puts and frees settle their bytes under the shard lock
@@ -24,8 +25,9 @@ import Glibc
 final class ObjectTable: @unchecked Sendable {
     /// One shard's slots, bytes and credit. Guarded by the shard's lock. Not thread-safe by itself.
     ///
-    /// A slot is one word: a retained entry's address, or (low bit set) a free slot holding the
-    /// next free one's index, so the free list costs no memory and no reference counting.
+    /// A slot is one word: a live entry's address (unretained: see ``retainedEntry(at:)``), or
+    /// (low bit set) a free slot holding the next free one's index, so the free list costs no
+    /// memory and no reference counting.
     struct Shard {
         private(set) var slots: UnsafeMutablePointer<UInt>? = nil
         private(set) var slotCount = 0
@@ -38,13 +40,25 @@ final class ObjectTable: @unchecked Sendable {
         /// Bytes taken from the store's capacity and not charged to any object yet.
         var credit = 0
 
-        /// The live entry in `slot`, borrowed (valid while the lock is held), or nil.
+        /// The live entry in `slot` with a reference taken, and the references it had before
+        /// (a snapshot); nil when the slot is free or its entry is being freed (its last
+        /// reference went and its deinit waits for this lock to take it out). Call with the lock
+        /// held: the lock keeps the memory there while the reference is tried.
         @inline(__always)
-        func entry(at slot: Int) -> ObjectEntry? {
+        func retainedEntry(at slot: Int) -> (entry: AnyObjectRef, references: Int)? {
             guard slot < slotCount, let slots else { return nil }
             let word = slots[slot]
-            guard word & 1 == 0, let pointer = UnsafeRawPointer(bitPattern: word) else { return nil }
-            return Unmanaged<ObjectEntry>.fromOpaque(pointer).takeUnretainedValue()
+            guard word & 1 == 0, let pointer = UnsafeMutableRawPointer(bitPattern: word) else { return nil }
+            let references = swift_retainCount(pointer)
+            guard swift_tryRetain(pointer) != nil else { return nil }
+            return (Unmanaged<AnyObjectRef>.fromOpaque(pointer).takeRetainedValue(), references)
+        }
+
+        /// Whether `slot` holds `entry` (compared by address: nothing is retained).
+        @inline(__always)
+        func holds(_ entry: AnyObjectRef, at slot: Int) -> Bool {
+            guard slot < slotCount, let slots else { return false }
+            return slots[slot] == UInt(bitPattern: Unmanaged.passUnretained(entry).toOpaque())
         }
 
         /// A free slot's index (a new slot when none is free), or nil when the shard is full.
@@ -73,29 +87,31 @@ final class ObjectTable: @unchecked Sendable {
             slotCapacity = capacity
         }
 
-        /// Puts `entry` (retained by the shard) in the slot `takeSlot` gave.
+        /// Puts `entry` (unretained) in the slot `takeSlot` gave.
         @inline(__always)
-        mutating func fill(_ slot: UInt32, with entry: ObjectEntry) {
-            slots![Int(slot)] = UInt(bitPattern: Unmanaged.passRetained(entry).toOpaque())
+        mutating func fill(_ slot: UInt32, with entry: AnyObjectRef) {
+            slots![Int(slot)] = UInt(bitPattern: Unmanaged.passUnretained(entry).toOpaque())
         }
 
-        /// Empties `slot` (its entry's retain is the caller's to release) and frees it.
+        /// Empties `slot` and frees it.
         @inline(__always)
         mutating func clear(_ slot: UInt32) {
             slots![Int(slot)] = UInt(freeHead) << 1 | 1
             freeHead = slot
         }
 
-        /// Releases every entry left and the slot memory (the table goes away).
+        /// Releases the slot memory (the table goes away: no entry is left, as each holds the
+        /// store).
         mutating func deallocate() {
-            for slot in 0..<slotCount { if let entry = entry(at: slot) { Unmanaged.passUnretained(entry).release() } }
             slots?.deallocate()
             slots = nil
             slotCount = 0
         }
 
-        /// Every live entry.
-        var entries: [ObjectEntry] { (0..<slotCount).compactMap { entry(at: $0) } }
+        /// Every live entry, each with a reference taken (lock held).
+        var retainedEntries: [(entry: AnyObjectRef, references: Int)] {
+            (0..<slotCount).compactMap { retainedEntry(at: $0) }
+        }
 
         /// Charges `size` bytes to the shard: `prepaid` bytes the caller took from the capacity
         /// pay first (the rest goes to the credit), else the credit pays. False, changing
@@ -185,10 +201,10 @@ final class ObjectTable: @unchecked Sendable {
     /// nothing, when the credit is short.
     @usableFromInline @inline(__always)
     func insert(
-        store: UInt32, size: Int, prepaid: Int, _ make: (ObjectID) -> ObjectEntry
-    ) throws(ObjectStoreError) -> ObjectEntry? {
+        store: UInt32, size: Int, prepaid: Int, _ make: (ObjectID) -> AnyObjectRef
+    ) throws(ObjectStoreError) -> AnyObjectRef? {
         let index = homeShard
-        let outcome: (entry: ObjectEntry?, full: Bool) = locked(index) { shard in
+        let outcome: (entry: AnyObjectRef?, full: Bool) = locked(index) { shard in
             guard shard.pay(size, prepaid: prepaid) else { return (nil, false) }
             guard let slot = shard.takeSlot() else {
                 shard.charged &-= size
@@ -207,23 +223,20 @@ final class ObjectTable: @unchecked Sendable {
 
     /// Inserts the entry `make` builds, charging nothing (a pending object).
     @inlinable @inline(__always)
-    func insert(store: UInt32, _ make: (ObjectID) -> ObjectEntry) throws(ObjectStoreError) -> ObjectEntry {
+    func insert(store: UInt32, _ make: (ObjectID) -> AnyObjectRef) throws(ObjectStoreError) -> AnyObjectRef {
         // Cannot be nil: nothing to pay.
         try insert(store: store, size: 0, prepaid: 0, make)!
     }
 
-    /// Takes `entry` out of the table and marks it freed (under the lock; the caller then lets
-    /// its value go) and credits its bytes back to its shard. Returns the bytes the shard gives
-    /// back to the store because its credit went over `keep * 2` (it keeps `keep`), or nil when
-    /// the entry was not in the table.
-    func remove(_ entry: ObjectEntry, keep: Int) -> Int? {
+    /// Takes `entry`, whose last reference went (its deinit), out of the table and credits its
+    /// bytes back to its shard. Returns the bytes the shard gives back to the store because its
+    /// credit went over `keep * 2` (it keeps `keep`), or nil when the entry was not in the table.
+    func remove(_ entry: AnyObjectRef, keep: Int) -> Int? {
         withShard(of: entry.id) { shard -> Int? in
-            guard shard.entry(at: Int(entry.id.slot)) === entry else { return nil }
-            entry.withGate { entry.freed = true }
+            guard shard.holds(entry, at: Int(entry.id.slot)) else { return nil }
             let size = entry.size
             entry.size = 0
             shard.clear(entry.id.slot)
-            Unmanaged.passUnretained(entry).release()  // the shard's; the caller still holds one
             shard.live &-= 1
             return shard.refund(size, keep: keep)
         }
@@ -260,12 +273,11 @@ final class ObjectTable: @unchecked Sendable {
         try locked(id.shard, body)
     }
 
-    /// Runs `body` under the shard's lock with the live entry `id` names, or nil.
-    func withEntry<R>(_ id: ObjectID, _ body: (ObjectEntry?) -> R) -> R {
-        withShard(of: id) { shard in
-            let entry = shard.entry(at: Int(id.slot))
-            return body(entry?.id == id ? entry : nil)
-        }
+    /// The live entry `id` names with a reference taken, and the references it had before (a
+    /// snapshot); nil when it is freed (or being freed), or never was.
+    func retainedEntry(_ id: ObjectID) -> (entry: AnyObjectRef, references: Int)? {
+        guard let found = withShard(of: id, { $0.retainedEntry(at: Int(id.slot)) }) else { return nil }
+        return found.entry.id == id ? found : nil
     }
 
     /// Live entries.
@@ -278,8 +290,9 @@ final class ObjectTable: @unchecked Sendable {
         (0..<Self.shardCount).reduce(0) { total, index in total &+ locked(index) { $0.charged } }
     }
 
-    /// Every live entry (for shutdown).
-    var allEntries: [ObjectEntry] {
-        (0..<Self.shardCount).flatMap { index in locked(index) { $0.entries } }
+    /// Every live entry with a reference taken, and the references each had before (shutdown,
+    /// the state API).
+    var retainedEntries: [(entry: AnyObjectRef, references: Int)] {
+        (0..<Self.shardCount).flatMap { index in locked(index) { $0.retainedEntries } }
     }
 }

@@ -54,7 +54,7 @@ extension RayRuntime {
         }
         let readyRef: ObjectRef<Bool>
         do { readyRef = try store.makePending(of: Bool.self) } catch { throw .shutDown }
-        let id = try dispatcher.createPlacementGroup(sets, strategy: strategy, name: name, ready: readyRef.copy())
+        let id = try dispatcher.createPlacementGroup(sets, strategy: strategy, name: name, ready: readyRef)
         return PlacementGroup(id: id, readyRef: readyRef, runtime: self)
     }
 

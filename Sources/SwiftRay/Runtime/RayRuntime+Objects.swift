@@ -20,10 +20,9 @@ extension RayRuntime {
     /// or a runtime that is shut down.
     @inlinable
     public func get<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double? = nil) throws -> Value {
-        let entry = ref.entry
-        try store.checkOwned(entry)
+        try store.checkOwned(ref)
         if let timeout, !(timeout >= 0) { throw ObjectStoreError.invalidTimeout(timeout) }
-        if let value = try entry.result() { return value }
+        if let value = try ref.result() { return value }
         return try whileBlocked { try store.get(ref, timeout: timeout) }
     }
 
@@ -54,12 +53,12 @@ extension RayRuntime {
             let store = Unmanaged.passUnretained(self.store)
             for index in unretained.indices {
                 let outcome: ObjectStoreError? = unretained[index]._withUnsafeGuaranteedRef { ref in
-                    ref.entry.store === store.takeUnretainedValue() ? nil : .foreignObjectRef(id: ref.id, store: self.store.serial)
+                    ref.store === store.takeUnretainedValue() ? nil : .foreignObjectRef(id: ref.id, store: self.store.serial)
                 }
                 if let outcome { return outcome }
-                let address = unretained[index]._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0.entry).toOpaque() }
+                let address = unretained[index]._withUnsafeGuaranteedRef { Unmanaged.passUnretained($0).toOpaque() }
                 guard seen.insert(address: UInt(bitPattern: address)) else { return .duplicateObjectRef(unretained[index]._withUnsafeGuaranteedRef { $0.id }) }
-                if readyIndexes.count < numReturns, unretained[index]._withUnsafeGuaranteedRef({ $0.entry.isComplete }) {
+                if readyIndexes.count < numReturns, unretained[index]._withUnsafeGuaranteedRef({ $0.isComplete }) {
                     readyIndexes.append(index)
                 }
             }

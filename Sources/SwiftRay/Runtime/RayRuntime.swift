@@ -178,14 +178,14 @@ public final class RayRuntime: Sendable {
     /// returns whether a task was cancelled.
     @discardableResult
     public func cancel<Value>(_ ref: ObjectRef<Value>) throws(RuntimeError) -> Bool {
-        if ref.entry.store !== store { throw .invalidOption(name: "ref", value: "\(ref.id)", reason: "belongs to another runtime") }
-        let task: TaskRecord? = ref.entry.withGate { ref.entry.producer }
+        if ref.store !== store { throw .invalidOption(name: "ref", value: "\(ref.id)", reason: "belongs to another runtime") }
+        let task: TaskRecord? = ref.withGate { ref.producer }
         guard let task, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         task.cancellationRequested()
         let state = task.state.load(ordering: .acquiring)
         if state == .pendingArguments || state == .pendingNodeAssignment {
             let error = TaskCancelled(taskID: task.id, taskName: task.name)
-            for entry in task.returnEntries { _ = store.complete(entry, failing: error) }
+            for id in task.returnIDs { if let entry = store.table.retainedEntry(id)?.entry { _ = store.complete(entry, failing: error) } }
         }
         return true
     }

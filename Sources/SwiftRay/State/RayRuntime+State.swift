@@ -29,7 +29,7 @@ extension RayRuntime {
     /// Objects alive in the store, by id. Filters by `object_id`, `state`, `node_id`,
     /// `reference_type`.
     public func listObjects(filters: [StateFilter] = [], limit: Int? = nil) throws(StateError) -> [ObjectInfo] {
-        let rows = store.table.allEntries.map { entry -> ObjectInfo in
+        let rows = store.table.retainedEntries.map { entry, references -> ObjectInfo in
             let state: ObjectInfo.State = switch entry.state.load(ordering: .acquiring) {
             case .pending: .pending
             case .ready: .ready
@@ -37,7 +37,7 @@ extension RayRuntime {
             }
             return ObjectInfo(
                 objectID: entry.id, sizeBytes: entry.isComplete ? entry.size : 0, nodeID: entry.domain, state: state,
-                referenceCount: entry.references.load(ordering: .relaxed))
+                referenceCount: references)
         }
         return try filtered(rows.sorted { "\($0.objectID)" < "\($1.objectID)" }, filters, limit: limit)
     }

@@ -39,13 +39,13 @@ public struct AsyncRemoteFunction<Arguments, Result: Sendable>: Sendable {
     /// Submits one call whose `arguments` (the entries of the refs passed) must be ready first;
     /// `invoke` then reads them and runs the body.
     func submit(
-        arguments: [ObjectEntry], _ invoke: @escaping @Sendable () async throws -> Result
+        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable () async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let output = try runtime.pendingOutput(of: Result.self)
         let task = AsyncSingleReturnTask(
-            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output.countedEntry(),
+            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output,
             dispatcher: runtime.dispatcher, body: invoke)
-        output.entry.producer = task
+        output.producer = task
         try runtime.submit(task)
         return output
     }

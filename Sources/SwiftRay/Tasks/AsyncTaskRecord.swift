@@ -20,7 +20,7 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
     private let running = Locked<Swift.Task<Void, Never>?>(nil)
 
     init(
-        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
+        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
         dispatcher: TaskDispatcher, body: @escaping @Sendable () async throws -> Result
     ) {
         self.body = body
@@ -28,8 +28,6 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
         self.dispatcher = dispatcher
         super.init(id: id, shape: shape, arguments: arguments)
     }
-
-    deinit { output.releaseIfHeld() }
 
     /// Runs the body once as a Swift `Task` on the lease's domain and waits for it, helping.
     /// Never throws: the Swift `Task` settles the attempt.
@@ -96,5 +94,5 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 
-    override var returnEntries: [ObjectEntry] { [output.identity] }
+    override var returnIDs: [ObjectID] { [output.id] }
 }

@@ -56,7 +56,7 @@ public struct GeneratorFunction<Arguments, Element: Sendable>: Sendable {
     /// Submits one call whose `arguments` must be ready first; `invoke` then reads them and runs
     /// the body with the attempt's sink.
     func submit(
-        arguments: [ObjectEntry], _ invoke: @escaping @Sendable (GeneratorSink<Element>) throws -> Void
+        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable (GeneratorSink<Element>) throws -> Void
     ) throws(RuntimeError) -> ObjectRefStream<Element> {
         if runtime.isShutDown { throw .shutDown }
         let id = runtime.nextTaskID()
@@ -81,7 +81,7 @@ final class GeneratorTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
     let channel: GeneratorChannel<Element>
 
     init(
-        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], channel: GeneratorChannel<Element>,
+        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], channel: GeneratorChannel<Element>,
         body: @escaping @Sendable (GeneratorSink<Element>) throws -> Void
     ) {
         self.body = body

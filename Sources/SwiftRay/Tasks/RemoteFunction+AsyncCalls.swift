@@ -19,7 +19,7 @@ extension AsyncRemoteFunction {
     /// Submits a call (ref); returns at once.
     @inline(__always)
     public func remote(_ a: ObjectRef<Arguments>) throws(RuntimeError) -> ObjectRef<Result> where Arguments: Sendable {
-        try submit(arguments: [a.entry]) { [body] in try await body(a.resolvedValue()) }
+        try submit(arguments: [a]) { [body] in try await body(a.resolvedValue()) }
     }
 
     /// Submits a call (value, value); returns at once.
@@ -31,19 +31,19 @@ extension AsyncRemoteFunction {
     /// Submits a call (value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable>(_ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B) {
-        try submit(arguments: [b.entry]) { [body] in try await body((a, b.resolvedValue())) }
+        try submit(arguments: [b]) { [body] in try await body((a, b.resolvedValue())) }
     }
 
     /// Submits a call (ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable>(_ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B) {
-        try submit(arguments: [a.entry]) { [body] in try await body((a.resolvedValue(), b)) }
+        try submit(arguments: [a]) { [body] in try await body((a.resolvedValue(), b)) }
     }
 
     /// Submits a call (ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B) {
-        try submit(arguments: [a.entry, b.entry]) { [body] in try await body((a.resolvedValue(), b.resolvedValue())) }
+        try submit(arguments: [a, b]) { [body] in try await body((a.resolvedValue(), b.resolvedValue())) }
     }
 
     /// Submits a call (value, value, value); returns at once.
@@ -55,43 +55,43 @@ extension AsyncRemoteFunction {
     /// Submits a call (value, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
-        try submit(arguments: [c.entry]) { [body] in try await body((a, b, c.resolvedValue())) }
+        try submit(arguments: [c]) { [body] in try await body((a, b, c.resolvedValue())) }
     }
 
     /// Submits a call (value, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
-        try submit(arguments: [b.entry]) { [body] in try await body((a, b.resolvedValue(), c)) }
+        try submit(arguments: [b]) { [body] in try await body((a, b.resolvedValue(), c)) }
     }
 
     /// Submits a call (value, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
-        try submit(arguments: [b.entry, c.entry]) { [body] in try await body((a, b.resolvedValue(), c.resolvedValue())) }
+        try submit(arguments: [b, c]) { [body] in try await body((a, b.resolvedValue(), c.resolvedValue())) }
     }
 
     /// Submits a call (ref, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry]) { [body] in try await body((a.resolvedValue(), b, c)) }
+        try submit(arguments: [a]) { [body] in try await body((a.resolvedValue(), b, c)) }
     }
 
     /// Submits a call (ref, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry, c.entry]) { [body] in try await body((a.resolvedValue(), b, c.resolvedValue())) }
+        try submit(arguments: [a, c]) { [body] in try await body((a.resolvedValue(), b, c.resolvedValue())) }
     }
 
     /// Submits a call (ref, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry, b.entry]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c)) }
+        try submit(arguments: [a, b]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c)) }
     }
 
     /// Submits a call (ref, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry, b.entry, c.entry]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue())) }
+        try submit(arguments: [a, b, c]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue())) }
     }
 
     /// Submits a call (value, value, value, value); returns at once.
@@ -103,91 +103,91 @@ extension AsyncRemoteFunction {
     /// Submits a call (value, value, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [d.entry]) { [body] in try await body((a, b, c, d.resolvedValue())) }
+        try submit(arguments: [d]) { [body] in try await body((a, b, c, d.resolvedValue())) }
     }
 
     /// Submits a call (value, value, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [c.entry]) { [body] in try await body((a, b, c.resolvedValue(), d)) }
+        try submit(arguments: [c]) { [body] in try await body((a, b, c.resolvedValue(), d)) }
     }
 
     /// Submits a call (value, value, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [c.entry, d.entry]) { [body] in try await body((a, b, c.resolvedValue(), d.resolvedValue())) }
+        try submit(arguments: [c, d]) { [body] in try await body((a, b, c.resolvedValue(), d.resolvedValue())) }
     }
 
     /// Submits a call (value, ref, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry]) { [body] in try await body((a, b.resolvedValue(), c, d)) }
+        try submit(arguments: [b]) { [body] in try await body((a, b.resolvedValue(), c, d)) }
     }
 
     /// Submits a call (value, ref, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry, d.entry]) { [body] in try await body((a, b.resolvedValue(), c, d.resolvedValue())) }
+        try submit(arguments: [b, d]) { [body] in try await body((a, b.resolvedValue(), c, d.resolvedValue())) }
     }
 
     /// Submits a call (value, ref, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry, c.entry]) { [body] in try await body((a, b.resolvedValue(), c.resolvedValue(), d)) }
+        try submit(arguments: [b, c]) { [body] in try await body((a, b.resolvedValue(), c.resolvedValue(), d)) }
     }
 
     /// Submits a call (value, ref, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry, c.entry, d.entry]) { [body] in try await body((a, b.resolvedValue(), c.resolvedValue(), d.resolvedValue())) }
+        try submit(arguments: [b, c, d]) { [body] in try await body((a, b.resolvedValue(), c.resolvedValue(), d.resolvedValue())) }
     }
 
     /// Submits a call (ref, value, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry]) { [body] in try await body((a.resolvedValue(), b, c, d)) }
+        try submit(arguments: [a]) { [body] in try await body((a.resolvedValue(), b, c, d)) }
     }
 
     /// Submits a call (ref, value, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, d.entry]) { [body] in try await body((a.resolvedValue(), b, c, d.resolvedValue())) }
+        try submit(arguments: [a, d]) { [body] in try await body((a.resolvedValue(), b, c, d.resolvedValue())) }
     }
 
     /// Submits a call (ref, value, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, c.entry]) { [body] in try await body((a.resolvedValue(), b, c.resolvedValue(), d)) }
+        try submit(arguments: [a, c]) { [body] in try await body((a.resolvedValue(), b, c.resolvedValue(), d)) }
     }
 
     /// Submits a call (ref, value, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, c.entry, d.entry]) { [body] in try await body((a.resolvedValue(), b, c.resolvedValue(), d.resolvedValue())) }
+        try submit(arguments: [a, c, d]) { [body] in try await body((a.resolvedValue(), b, c.resolvedValue(), d.resolvedValue())) }
     }
 
     /// Submits a call (ref, ref, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c, d)) }
+        try submit(arguments: [a, b]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c, d)) }
     }
 
     /// Submits a call (ref, ref, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry, d.entry]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c, d.resolvedValue())) }
+        try submit(arguments: [a, b, d]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c, d.resolvedValue())) }
     }
 
     /// Submits a call (ref, ref, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry, c.entry]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d)) }
+        try submit(arguments: [a, b, c]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d)) }
     }
 
     /// Submits a call (ref, ref, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRef<Result> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry, c.entry, d.entry]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d.resolvedValue())) }
+        try submit(arguments: [a, b, c, d]) { [body] in try await body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d.resolvedValue())) }
     }
 }
 
@@ -207,7 +207,7 @@ extension GeneratorFunction {
     /// Submits a call (ref); returns at once.
     @inline(__always)
     public func remote(_ a: ObjectRef<Arguments>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments: Sendable {
-        try submit(arguments: [a.entry]) { [body] sink in try body(a.resolvedValue(), sink) }
+        try submit(arguments: [a]) { [body] sink in try body(a.resolvedValue(), sink) }
     }
 
     /// Submits a call (value, value); returns at once.
@@ -219,19 +219,19 @@ extension GeneratorFunction {
     /// Submits a call (value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable>(_ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B) {
-        try submit(arguments: [b.entry]) { [body] sink in try body((a, b.resolvedValue()), sink) }
+        try submit(arguments: [b]) { [body] sink in try body((a, b.resolvedValue()), sink) }
     }
 
     /// Submits a call (ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable>(_ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B) {
-        try submit(arguments: [a.entry]) { [body] sink in try body((a.resolvedValue(), b), sink) }
+        try submit(arguments: [a]) { [body] sink in try body((a.resolvedValue(), b), sink) }
     }
 
     /// Submits a call (ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B) {
-        try submit(arguments: [a.entry, b.entry]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue()), sink) }
+        try submit(arguments: [a, b]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue()), sink) }
     }
 
     /// Submits a call (value, value, value); returns at once.
@@ -243,43 +243,43 @@ extension GeneratorFunction {
     /// Submits a call (value, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C) {
-        try submit(arguments: [c.entry]) { [body] sink in try body((a, b, c.resolvedValue()), sink) }
+        try submit(arguments: [c]) { [body] sink in try body((a, b, c.resolvedValue()), sink) }
     }
 
     /// Submits a call (value, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C) {
-        try submit(arguments: [b.entry]) { [body] sink in try body((a, b.resolvedValue(), c), sink) }
+        try submit(arguments: [b]) { [body] sink in try body((a, b.resolvedValue(), c), sink) }
     }
 
     /// Submits a call (value, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C) {
-        try submit(arguments: [b.entry, c.entry]) { [body] sink in try body((a, b.resolvedValue(), c.resolvedValue()), sink) }
+        try submit(arguments: [b, c]) { [body] sink in try body((a, b.resolvedValue(), c.resolvedValue()), sink) }
     }
 
     /// Submits a call (ref, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry]) { [body] sink in try body((a.resolvedValue(), b, c), sink) }
+        try submit(arguments: [a]) { [body] sink in try body((a.resolvedValue(), b, c), sink) }
     }
 
     /// Submits a call (ref, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry, c.entry]) { [body] sink in try body((a.resolvedValue(), b, c.resolvedValue()), sink) }
+        try submit(arguments: [a, c]) { [body] sink in try body((a.resolvedValue(), b, c.resolvedValue()), sink) }
     }
 
     /// Submits a call (ref, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry, b.entry]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c), sink) }
+        try submit(arguments: [a, b]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c), sink) }
     }
 
     /// Submits a call (ref, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C) {
-        try submit(arguments: [a.entry, b.entry, c.entry]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue()), sink) }
+        try submit(arguments: [a, b, c]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue()), sink) }
     }
 
     /// Submits a call (value, value, value, value); returns at once.
@@ -291,90 +291,90 @@ extension GeneratorFunction {
     /// Submits a call (value, value, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [d.entry]) { [body] sink in try body((a, b, c, d.resolvedValue()), sink) }
+        try submit(arguments: [d]) { [body] sink in try body((a, b, c, d.resolvedValue()), sink) }
     }
 
     /// Submits a call (value, value, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [c.entry]) { [body] sink in try body((a, b, c.resolvedValue(), d), sink) }
+        try submit(arguments: [c]) { [body] sink in try body((a, b, c.resolvedValue(), d), sink) }
     }
 
     /// Submits a call (value, value, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: B, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [c.entry, d.entry]) { [body] sink in try body((a, b, c.resolvedValue(), d.resolvedValue()), sink) }
+        try submit(arguments: [c, d]) { [body] sink in try body((a, b, c.resolvedValue(), d.resolvedValue()), sink) }
     }
 
     /// Submits a call (value, ref, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry]) { [body] sink in try body((a, b.resolvedValue(), c, d), sink) }
+        try submit(arguments: [b]) { [body] sink in try body((a, b.resolvedValue(), c, d), sink) }
     }
 
     /// Submits a call (value, ref, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry, d.entry]) { [body] sink in try body((a, b.resolvedValue(), c, d.resolvedValue()), sink) }
+        try submit(arguments: [b, d]) { [body] sink in try body((a, b.resolvedValue(), c, d.resolvedValue()), sink) }
     }
 
     /// Submits a call (value, ref, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry, c.entry]) { [body] sink in try body((a, b.resolvedValue(), c.resolvedValue(), d), sink) }
+        try submit(arguments: [b, c]) { [body] sink in try body((a, b.resolvedValue(), c.resolvedValue(), d), sink) }
     }
 
     /// Submits a call (value, ref, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [b.entry, c.entry, d.entry]) { [body] sink in try body((a, b.resolvedValue(), c.resolvedValue(), d.resolvedValue()), sink) }
+        try submit(arguments: [b, c, d]) { [body] sink in try body((a, b.resolvedValue(), c.resolvedValue(), d.resolvedValue()), sink) }
     }
 
     /// Submits a call (ref, value, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry]) { [body] sink in try body((a.resolvedValue(), b, c, d), sink) }
+        try submit(arguments: [a]) { [body] sink in try body((a.resolvedValue(), b, c, d), sink) }
     }
 
     /// Submits a call (ref, value, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, d.entry]) { [body] sink in try body((a.resolvedValue(), b, c, d.resolvedValue()), sink) }
+        try submit(arguments: [a, d]) { [body] sink in try body((a.resolvedValue(), b, c, d.resolvedValue()), sink) }
     }
 
     /// Submits a call (ref, value, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, c.entry]) { [body] sink in try body((a.resolvedValue(), b, c.resolvedValue(), d), sink) }
+        try submit(arguments: [a, c]) { [body] sink in try body((a.resolvedValue(), b, c.resolvedValue(), d), sink) }
     }
 
     /// Submits a call (ref, value, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, c.entry, d.entry]) { [body] sink in try body((a.resolvedValue(), b, c.resolvedValue(), d.resolvedValue()), sink) }
+        try submit(arguments: [a, c, d]) { [body] sink in try body((a.resolvedValue(), b, c.resolvedValue(), d.resolvedValue()), sink) }
     }
 
     /// Submits a call (ref, ref, value, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C, _ d: D) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c, d), sink) }
+        try submit(arguments: [a, b]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c, d), sink) }
     }
 
     /// Submits a call (ref, ref, value, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry, d.entry]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c, d.resolvedValue()), sink) }
+        try submit(arguments: [a, b, d]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c, d.resolvedValue()), sink) }
     }
 
     /// Submits a call (ref, ref, ref, value); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: D) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry, c.entry]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d), sink) }
+        try submit(arguments: [a, b, c]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d), sink) }
     }
 
     /// Submits a call (ref, ref, ref, ref); returns at once.
     @inline(__always)
     public func remote<A: Sendable, B: Sendable, C: Sendable, D: Sendable>(_ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>, _ d: ObjectRef<D>) throws(RuntimeError) -> ObjectRefStream<Element> where Arguments == (A, B, C, D) {
-        try submit(arguments: [a.entry, b.entry, c.entry, d.entry]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d.resolvedValue()), sink) }
+        try submit(arguments: [a, b, c, d]) { [body] sink in try body((a.resolvedValue(), b.resolvedValue(), c.resolvedValue(), d.resolvedValue()), sink) }
     }
 }

@@ -46,13 +46,13 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
     /// metadata up at run time.
     @inlinable
     func submit(
-        arguments: [ObjectEntry], _ invoke: @escaping @Sendable () throws -> Result
+        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable () throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let output = try runtime.pendingOutput(of: Result.self)
         let task = SingleReturnTask(
-            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output.countedEntry(),
+            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output,
             body: invoke)
-        output.entry.producer = task
+        output.producer = task
         try runtime.submit(task)
         return output
     }
@@ -87,7 +87,7 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
 
     @inline(__always)
     func submit(
-        arguments: [ObjectEntry], _ invoke: @escaping @Sendable () throws -> [Element]
+        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable () throws -> [Element]
     ) throws(RuntimeError) -> [ObjectRef<Element>] {
         var outputs: [ObjectRef<Element>] = []
         outputs.reserveCapacity(numReturns)
@@ -99,26 +99,19 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
         }
         let task = MultipleReturnTask(
             id: runtime.nextTaskID(), shape: shape, arguments: arguments,
-            outputs: outputs.map { $0.countedEntry() }, body: invoke)
-        for output in outputs { output.entry.producer = task }
+            outputs: outputs, body: invoke)
+        for output in outputs { output.producer = task }
         try runtime.submit(task)
         return outputs
     }
 }
 
 extension ObjectRef {
-    /// The entry with one more reference counted, for a producer that holds it directly.
-    @inlinable
-    func countedEntry() -> TypedObjectEntry<Value> {
-        entry.store.retain(entry)
-        return entry
-    }
-
     /// The value of a ref whose object is known to be complete (a resolved task argument):
     /// the value, or the producer's error.
     @inlinable
     func resolvedValue() throws -> Value {
-        guard let value = try entry.result() else { throw ObjectStoreError.unknownObject(id) }
+        guard let value = try result() else { throw ObjectStoreError.unknownObject(id) }
         return value
     }
 }

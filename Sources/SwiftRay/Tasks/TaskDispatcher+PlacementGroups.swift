@@ -19,7 +19,7 @@ extension TaskDispatcher {
             }
         }
         let (id, created) = try result.get()
-        if created { try? ready.entry.store.fulfil(ready, with: true) }
+        if created { try? ready.store.fulfil(ready, with: true) }
         return id
     }
 
@@ -55,7 +55,7 @@ extension TaskDispatcher {
         try result.get()
         for lease in revoked { lease.revoke() }
         if let unreadied {
-            try? unreadied.entry.store.fail(
+            try? unreadied.store.fail(
                 unreadied, with: TaskUnschedulable(taskName: "placement group \(id)", reason: .placementGroupRemoved(id)))
         }
         perform(actions)
@@ -66,7 +66,7 @@ extension TaskDispatcher {
             do {
                 let info = try state.scheduler.placementGroup(named: name)
                 guard let ref = state.groupRefs[info.id] else { return .failure(.scheduling(.unknownPlacementGroupName(name))) }
-                return .success((info.id, ref.copy()))
+                return .success((info.id, ref))
             } catch let error as SchedulingError {
                 return .failure(.scheduling(error))
             } catch {

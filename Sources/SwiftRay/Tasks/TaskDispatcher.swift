@@ -163,7 +163,7 @@ final class TaskDispatcher: @unchecked Sendable {
     }
 
     func perform(_ actions: Actions) {
-        for ready in actions.created { try? ready.entry.store.fulfil(ready, with: true) }
+        for ready in actions.created { try? ready.store.fulfil(ready, with: true) }
         for (queue, error) in actions.failed {
             for task in queue.leaseRequestFailed() {
                 if let error {

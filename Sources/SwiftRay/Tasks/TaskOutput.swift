@@ -1,18 +1,18 @@
-/// The return object a task or an actor call owns until it ends: one counted reference to the
-/// object's entry (not an ``ObjectRef``: one allocation fewer per call), given up when the value
-/// is stored or the object failed, or when the owner goes. A plain value; not thread-safe (its
+/// The return object a task or an actor call owns until it ends: a strong reference to the
+/// object's ref, given up when the value is stored or the object failed (so a value nobody else
+/// refers to is freed at once), or when the owner goes. A plain value; not thread-safe (its
 /// owner touches it from one thread at a time).
 @usableFromInline
 struct TaskOutput<Result: Sendable> {
-    @usableFromInline var entry: TypedObjectEntry<Result>?
-    /// The entry, kept for identity after it is given up (cancel finds the task through it).
-    @usableFromInline let identity: ObjectEntry
+    @usableFromInline var entry: ObjectRef<Result>?
+    /// The object's id, kept after the reference is given up (cancel finds the task through the
+    /// object, errors name it).
+    @usableFromInline let id: ObjectID
 
-    /// `entry` must carry a reference counted for this output (`store.retain`).
     @inlinable
-    init(_ entry: TypedObjectEntry<Result>) {
+    init(_ entry: ObjectRef<Result>) {
         self.entry = entry
-        identity = entry
+        id = entry.id
     }
 
     /// Stores `value` unless the object completed meanwhile (a cancel failed it: the value is
@@ -20,13 +20,10 @@ struct TaskOutput<Result: Sendable> {
     @inlinable
     mutating func deliver(_ value: Result) throws {
         guard let entry else { return }
+        defer { self.entry = nil }
         // The store is borrowed, not retained: the entry holds it, and one store shared by every
         // thread would bounce its reference count's cache line between cores.
         try Unmanaged.passUnretained(entry.store)._withUnsafeGuaranteedRef { store in
-            defer {
-                self.entry = nil
-                store.release(typed: entry)
-            }
             do {
                 try store.fulfil(entry: entry, with: value)
             } catch ObjectStoreError.alreadyCompleted {
@@ -40,14 +37,8 @@ struct TaskOutput<Result: Sendable> {
         guard let entry else { return }
         _ = entry.store.complete(entry, failing: error)
         self.entry = nil
-        entry.store.release(typed: entry)
     }
 
     /// Whether the value is still to be delivered.
     @inlinable var isPending: Bool { entry != nil }
-
-    /// Gives up the reference without completing the object (the owner's deinit).
-    func releaseIfHeld() {
-        if let entry { entry.store.release(typed: entry) }
-    }
 }

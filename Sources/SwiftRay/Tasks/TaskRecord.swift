@@ -30,7 +30,7 @@ class TaskRecord: @unchecked Sendable {
     @usableFromInline let shape: TaskShape
     /// The ObjectRef arguments to resolve before it runs (their entries; the typed closure holds
     /// the refs themselves, so they stay alive while the task is pending).
-    var arguments: [ObjectEntry]
+    var arguments: [AnyObjectRef]
     /// Attempts made so far (1 during the first run).
     var attempt = 0
     @usableFromInline let cancelled = Atomic<Bool>(false)
@@ -46,7 +46,7 @@ class TaskRecord: @unchecked Sendable {
     var actorID: TaskID? { shape.actorID }
 
     @usableFromInline
-    init(id: TaskID, shape: TaskShape, arguments: [ObjectEntry]) {
+    init(id: TaskID, shape: TaskShape, arguments: [AnyObjectRef]) {
         self.id = id
         self.shape = shape
         self.arguments = arguments
@@ -69,8 +69,8 @@ class TaskRecord: @unchecked Sendable {
     /// can be interrupted (an async task's Swift `Task`) does so here. Must be thread-safe.
     func cancellationRequested() {}
 
-    /// The entries of the task's return objects (cancel finds the task through them).
-    var returnEntries: [ObjectEntry] { [] }
+    /// The ids of the task's return objects (cancel fails those still alive).
+    var returnIDs: [ObjectID] { [] }
 
     /// Whether another attempt may follow a failure with `error`.
     func mayRetry(after error: any Error) -> Bool {
@@ -120,8 +120,8 @@ class TaskRecord: @unchecked Sendable {
     }
 }
 
-/// A task with one return object of type `Result`. It holds one counted reference to the return
-/// object's entry (not an ``ObjectRef``: one allocation fewer per task) until it ends. Thread
+/// A task with one return object of type `Result`. It holds its return ref until it delivers or
+/// fails (``TaskOutput``). Thread
 /// safety as for ``TaskRecord``.
 @usableFromInline
 final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
@@ -132,10 +132,9 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
     /// generic metadata.
     @usableFromInline let specializedRun: (SingleReturnTask<Result>) throws -> Void
 
-    /// `output` must carry a reference counted for this task (`store.retain`).
     @inlinable
     init(
-        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], output: TypedObjectEntry<Result>,
+        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
         body: @escaping @Sendable () throws -> Result
     ) {
         self.body = body
@@ -144,8 +143,6 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
         super.init(id: id, shape: shape, arguments: arguments)
     }
 
-    deinit { output.releaseIfHeld() }
-
     override func runBody() throws { try specializedRun(self) }
 
     @inlinable
@@ -153,30 +150,25 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 
-    override var returnEntries: [ObjectEntry] { [output.identity] }
+    override var returnIDs: [ObjectID] { [output.id] }
 }
 
 /// A task declared with `numReturns`: its body returns an array whose elements become the
-/// return objects, one ref each. Holds a counted reference to each return entry until it ends.
+/// return objects, one ref each. Holds each return ref until it delivers or fails.
 /// Thread safety as for ``TaskRecord``.
 final class MultipleReturnTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
     private let body: @Sendable () throws -> [Element]
-    private var outputs: [TypedObjectEntry<Element>]
-    private let outputEntries: [ObjectEntry]
+    private var outputs: [ObjectRef<Element>]
+    private let outputIDs: [ObjectID]
 
-    /// Each of `outputs` must carry a reference counted for this task.
     init(
-        id: TaskID, shape: TaskShape, arguments: [ObjectEntry], outputs: [TypedObjectEntry<Element>],
+        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], outputs: [ObjectRef<Element>],
         body: @escaping @Sendable () throws -> [Element]
     ) {
         self.body = body
         self.outputs = outputs
-        outputEntries = outputs
+        outputIDs = outputs.map(\.id)
         super.init(id: id, shape: shape, arguments: arguments)
-    }
-
-    deinit {
-        for output in outputs { output.store.release(typed: output) }
     }
 
     override func runBody() throws {
@@ -194,19 +186,14 @@ final class MultipleReturnTask<Element: Sendable>: TaskRecord, @unchecked Sendab
             }
         }
         state.store(.finished, ordering: .releasing)
-        let done = outputs
         outputs = []
-        for output in done { output.store.release(typed: output) }
     }
 
     override func failReturns(with error: any Error) {
         let done = outputs
         outputs = []
-        for output in done {
-            _ = output.store.complete(output, failing: error)
-            output.store.release(typed: output)
-        }
+        for output in done { _ = output.store.complete(output, failing: error) }
     }
 
-    override var returnEntries: [ObjectEntry] { outputEntries }
+    override var returnIDs: [ObjectID] { outputIDs }
 }

@@ -12,31 +12,39 @@ enum ObjectState: UInt8, AtomicRepresentable {
     case failed = 2
 }
 
-/// One object of an ``ObjectStore``: its state, reference count, size and the domain that holds
-/// it; the value itself lives in the typed subclass ``TypedObjectEntry`` so that a get reads it
-/// without a dynamic cast, while the store's table keeps entries type-erased.
+/// A reference to an object in the object store, its value's type erased: what ``ObjectRef``
+/// refines, and what the runtime keeps in its tables, task arguments and waiter lists. It *is*
+/// the object's entry: its state, size, the domain that holds it, its waiters and its producer;
+/// the value itself lives in the typed subclass ``ObjectRef`` so that a get reads it without a
+/// dynamic cast. Hashable by object id.
 ///
-/// Thread safety: `state` and `references` are atomics; `error`, `size`, `domain` and the value
-/// are written once, under the entry's gate, before `state` leaves `pending` (a release store)
-/// and read after an acquiring load of `state`; `waiters`, `producer`'s clearing and `freed`
-/// are only touched under the gate (``withGate(_:)``).
+/// Reference counting is Swift's own: every strong reference to the instance (the program's
+/// refs, a pending task's arguments, the task that will produce it, a stored value that contains
+/// the ref) keeps the object alive, and the last one going frees it (``deinit`` takes it out of
+/// the store's table and gives its bytes back; the value goes with the instance). The store's
+/// table holds the instance unretained and looks it up only under its shard's lock, taking a
+/// reference only while the instance is not already being freed (``ObjectTable``), so a ref and
+/// its entry cost one allocation and one reference count, not two of each.
+///
+/// Thread safety: `state` is an atomic; `error`, `size`, `domain` and the value are written
+/// once, under the gate, before `state` leaves `pending` (a release store) and read after an
+/// acquiring load of `state`; `waiters` and `producer`'s clearing are only touched under the
+/// gate (``withGate(_:)``). Send and read it from anywhere.
 ///
 /// Why a gate per entry rather than its shard's lock: a task's return object is inserted and
 /// freed by the caller (its home shard) but completed by a worker; with the shard's lock
 /// guarding completion too, caller and worker took one mutex for every task and spent their
 /// time in futex calls. The gate is one byte, held for a few instructions, and only a waiter
 /// registering while the object completes ever finds it taken.
-@usableFromInline
-class ObjectEntry: @unchecked Sendable {
-    @usableFromInline let id: ObjectID
-    /// The store that owns the entry (strong: live refs keep their store alive; the table's
-    /// reference back to the entry goes when the object is freed, which breaks the cycle).
+public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertible {
+    /// The object's id.
+    public let id: ObjectID
+    /// The store that owns the object (strong: live refs keep their store alive; the table's
+    /// pointer back is unretained).
     @usableFromInline let store: ObjectStore
     @usableFromInline let state: Atomic<ObjectState>
     /// The entry's spin lock (see ``withGate(_:)``).
     private let gate = Atomic<Bool>(false)
-    /// Refs (``ObjectRef`` instances) plus explicit references (pending tasks, containing values).
-    @usableFromInline let references: Atomic<Int>
     @usableFromInline var error: (any Error)?
     /// Bytes charged to the store for the value (0 while pending).
     @usableFromInline var size = 0
@@ -44,20 +52,32 @@ class ObjectEntry: @unchecked Sendable {
     @usableFromInline var domain: Int
     /// Whoever waits for the object to leave `pending`; guarded by the gate.
     var waiters = WaiterList()
-    /// Set once the last reference went and the entry left the table; guarded by the gate.
-    var freed = false
     /// The task that will produce the value (cancel finds it here): set before the first ref is
     /// handed out, cleared under the gate when the object completes.
     @usableFromInline var producer: TaskRecord?
 
     @usableFromInline
-    init(id: ObjectID, store: ObjectStore, state: ObjectState, references: Int, domain: Int) {
+    init(id: ObjectID, store: ObjectStore, state: ObjectState, domain: Int) {
         self.id = id
         self.store = store
         self.state = Atomic(state)
-        self.references = Atomic(references)
         self.domain = domain
     }
+
+    /// The last reference went: the object leaves the store's table and gives its bytes back
+    /// (the value goes with the instance, after this, outside the table's lock).
+    deinit {
+        Unmanaged.passUnretained(store)._withUnsafeGuaranteedRef { $0.free(self) }
+    }
+
+    /// Whether the object is there (ready or failed), without waiting.
+    public final var isReady: Bool { isComplete }
+
+    public static func == (lhs: AnyObjectRef, rhs: AnyObjectRef) -> Bool { lhs.id == rhs.id }
+
+    public final func hash(into hasher: inout Hasher) { hasher.combine(id) }
+
+    public var description: String { "ObjectRef(\(id))" }
 
     /// Runs `body` holding the entry's gate: a spin lock (an atomic flag, so ThreadSanitizer sees
     /// its ordering) for critical sections of a few instructions that take no other lock. It
@@ -84,13 +104,13 @@ class ObjectEntry: @unchecked Sendable {
         }
     }
 
-    /// Completes the object if it is still pending (and not freed): under the gate, `write`
+    /// Completes the object if it is still pending: under the gate, `write`
     /// stores the value or the error, `state` is published (a release store) and the producer
     /// dropped. Returns the waiters to tell (outside the gate), or nil when it had completed.
     @usableFromInline
     final func completeIfPending(as state: ObjectState, _ write: () -> Void) -> WaiterList? {
         withGate {
-            guard self.state.load(ordering: .relaxed) == .pending, !freed else { return nil }
+            guard self.state.load(ordering: .relaxed) == .pending else { return nil }
             write()
             self.state.store(state, ordering: .releasing)
             producer = nil
@@ -103,46 +123,8 @@ class ObjectEntry: @unchecked Sendable {
     @inlinable @inline(__always)
     var isComplete: Bool { state.load(ordering: .acquiring) != .pending }
 
-    /// Lets the value go: called by the store once the entry is freed, after unlocking, so that a
-    /// payload's deinit never runs under the store's lock. Overridden by ``TypedObjectEntry``.
-    func dropValue() {}
-
     /// The value, type-erased, when ready.
     var anyValue: Any? { nil }
-}
-
-/// An ``ObjectEntry`` that holds a value of type `Value`. Thread safety as for the base class.
-@usableFromInline
-final class TypedObjectEntry<Value: Sendable>: ObjectEntry, @unchecked Sendable {
-    /// Written once before the entry becomes ready; cleared when the object is freed. Accesses
-    /// are ordered by `state` and the shard lock, so the exclusivity checks are left out.
-    @usableFromInline @exclusivity(unchecked) var value: Value?
-
-    @inlinable
-    init(id: ObjectID, store: ObjectStore, value: Value?, size: Int, references: Int, domain: Int) {
-        self.value = value
-        super.init(id: id, store: store, state: value == nil ? .pending : .ready, references: references, domain: domain)
-        self.size = size
-    }
-
-    override func dropValue() {
-        value = nil
-    }
-
-    override var anyValue: Any? { isComplete ? value : nil }
-
-    /// The value, or the producer's error; `nil` while pending. Caller holds a reference.
-    @inlinable @inline(__always)
-    func result() throws -> Value? {
-        switch state.load(ordering: .acquiring) {
-        case .ready:
-            return value
-        case .failed:
-            throw error ?? ObjectStoreError.unknownObject(id)
-        case .pending:
-            return nil
-        }
-    }
 }
 
 /// The waiters of one entry: the first inline, since most objects have at most one (a get or a
