@@ -43,18 +43,18 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     /// pointer back is unretained).
     @usableFromInline let store: ObjectStore
     @usableFromInline let state: Atomic<ObjectState>
-    /// The entry's spin lock (see ``withGate(_:)``).
-    private let gate = Atomic<Bool>(false)
-    @usableFromInline var error: (any Error)?
+    /// The entry's lock (see ``withGate(_:)``).
+    private let gate = SpinGate()
+    @usableFromInline @exclusivity(unchecked) var error: (any Error)?
     /// Bytes charged to the store for the value (0 while pending).
-    @usableFromInline var size = 0
+    @usableFromInline @exclusivity(unchecked) var size = 0
     /// The domain (logical node) whose memory holds the value.
-    @usableFromInline var domain: Int
+    @usableFromInline @exclusivity(unchecked) var domain: Int
     /// Whoever waits for the object to leave `pending`; guarded by the gate.
-    var waiters = WaiterList()
+    @exclusivity(unchecked) var waiters = WaiterList()
     /// The task that will produce the value (cancel finds it here): set before the first ref is
     /// handed out, cleared under the gate when the object completes.
-    @usableFromInline var producer: TaskRecord?
+    @usableFromInline @exclusivity(unchecked) var producer: TaskRecord?
 
     @usableFromInline
     init(id: ObjectID, store: ObjectStore, state: ObjectState, domain: Int) {
@@ -79,29 +79,11 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
 
     public var description: String { "ObjectRef(\(id))" }
 
-    /// Runs `body` holding the entry's gate: a spin lock (an atomic flag, so ThreadSanitizer sees
-    /// its ordering) for critical sections of a few instructions that take no other lock. It
-    /// yields the CPU after a short spin, so a holder preempted on a small machine is not
-    /// spun against for a whole time slice.
+    /// Runs `body` holding the entry's gate (a ``SpinGate``: critical sections of a few
+    /// instructions that take no other lock).
     @inline(__always)
     final func withGate<R>(_ body: () throws -> R) rethrows -> R {
-        if !gate.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { waitForGate() }
-        defer { gate.store(false, ordering: .releasing) }
-        return try body()
-    }
-
-    @inline(never)
-    private func waitForGate() {
-        var spins = 0
-        while true {
-            if !gate.load(ordering: .relaxed),
-                gate.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
-            {
-                return
-            }
-            spins += 1
-            if spins >= 64 { sched_yield() }
-        }
+        try gate.withLock(body)
     }
 
     /// Completes the object if it is still pending: under the gate, `write`
