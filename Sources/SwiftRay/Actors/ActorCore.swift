@@ -128,21 +128,22 @@ final class ActorCore: @unchecked Sendable {
         return lane
     }
 
-    /// Queues a call in `lane`; starts a runner (or the lane's event loop) when the actor is
-    /// alive and the lane below its limit. Throws when the actor is dead or has
-    /// `maxPendingCalls` queued.
-    /// Records a call's submission and queues it on the lane of `group` (nil: the default
-    /// group); a call that cannot be queued (dead actor, unknown group) fails with the reason.
+    /// Queues a call on the lane of `group` (nil: the default group); a call that cannot be
+    /// queued (dead actor, unknown group) fails with the reason.
     @usableFromInline
     func submit(_ call: TaskRecord, toGroup group: String?) {
-        call.recordEvent(.submitted)
         do {
             try enqueue(call, lane: try lane(ofGroup: group))
         } catch {
+            call.recordEvent(.submitted)
             call.finish(failing: error)
         }
     }
 
+    /// Queues a new call in `lane`; starts a runner (or the lane's event loop) when the actor is
+    /// alive and the lane below its limit. Throws when the actor is dead or has
+    /// `maxPendingCalls` queued. Records one event for submitted-and-queued (it reads no clock,
+    /// like a task's whose arguments are there: the caller is the usual bottleneck).
     func enqueue(_ call: TaskRecord, lane: Int = 0) throws(ActorError) {
         let outcome: Swift.Result<Int?, ActorError> = state.withLock { state in
             if case let .dead(reason) = state.phase { return .failure(.actorDied(actor: displayName, reason: reason)) }
@@ -150,7 +151,7 @@ final class ActorCore: @unchecked Sendable {
                 return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
             }
             call.state.store(.pendingNodeAssignment, ordering: .relaxed)
-            call.recordEvent(.queued)
+            call.recordEvent(.queued, carriesName: true)
             state.lanes[lane].mailbox.append(call)
             if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
             return .success(claimSlot(&state, lane: lane))

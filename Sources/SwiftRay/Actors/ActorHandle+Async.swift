@@ -71,6 +71,7 @@ extension ActorHandle {
         do {
             try core.enqueue(call, lane: try core.lane(ofGroup: concurrencyGroup))
         } catch {
+            call.recordEvent(.submitted)
             call.finish(failing: error)
         }
         return output
