@@ -58,15 +58,8 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         let core = self.core
         let runtime = core.runtime
         let output = try runtime.pendingOutput(of: Result.self)
-        let call = SingleReturnTask(
-            id: runtime.nextTaskID(), shape: core.callShape, arguments: arguments,
-            output: output
-        ) { [core] () throws -> Result in
-            guard let instance = core.instance else {
-                throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
-            }
-            return try invoke(unsafeDowncast(instance, to: State.self))
-        }
+        let call = ActorMethodCall(
+            id: runtime.nextTaskID(), core: core, arguments: arguments, output: output, invoke: invoke)
         output.producer = call
         core.submit(call, toGroup: concurrencyGroup)
         return output

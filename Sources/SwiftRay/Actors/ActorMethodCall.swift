@@ -1,0 +1,43 @@
+/// A call of a sync method (or closure) on an actor's instance, with one return object of type
+/// `Result`: the actor's core and the method are the record's own fields, so a call costs the
+/// record and the caller's closure, not a third allocation for a closure that joins them. Holds
+/// its return ref until it delivers or fails (``TaskOutput``).
+///
+/// Thread safety as for ``TaskRecord``: the output is touched by one thread at a time (the
+/// caller, then the actor's runner, or the actor failing it while it is queued).
+@usableFromInline
+final class ActorMethodCall<State: AnyObject, Result: Sendable>: TaskRecord, @unchecked Sendable {
+    @usableFromInline let core: ActorCore
+    @usableFromInline let invoke: @Sendable (State) throws -> Result
+    @usableFromInline var output: TaskOutput<Result>
+    /// `runAndDeliver` as the caller's module specialized it (a function without context): the
+    /// runner runs the typed part of the call without looking up generic metadata.
+    @usableFromInline let specializedRun: (ActorMethodCall<State, Result>) throws -> Void
+
+    @inlinable
+    init(
+        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], output: ObjectRef<Result>,
+        invoke: @escaping @Sendable (State) throws -> Result
+    ) {
+        self.core = core
+        self.invoke = invoke
+        self.output = TaskOutput(output)
+        specializedRun = { try $0.runAndDeliver() }
+        super.init(id: id, shape: core.callShape, arguments: arguments)
+    }
+
+    override func runBody() throws { try specializedRun(self) }
+
+    /// Runs the method on the instance and stores what it returns.
+    @inlinable
+    final func runAndDeliver() throws {
+        guard let instance = core.instance else {
+            throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
+        }
+        try deliver(try invoke(unsafeDowncast(instance, to: State.self)), into: &output)
+    }
+
+    override func failReturns(with error: any Error) { output.fail(with: error) }
+
+    override var returnIDs: [ObjectID] { [output.id] }
+}
