@@ -31,7 +31,7 @@ final class LeaseQueue: @unchecked Sendable {
     private(set) unowned(unsafe) var shape: TaskShape! = nil
     /// The node DEFAULT should prefer (the caller's, or the one holding the arguments), or nil.
     let preferredNode: Int?
-    private let state = Locked(State())
+    private let state = SpinLocked(State())
     /// Whether tasks are queued, for runners that wait a moment for more work before they give
     /// their lease back.
     private let queuedHint = QueueHint()
