@@ -9,7 +9,8 @@ import Synchronization
 /// mailbox (submission) order: by ``ActorRunner`` jobs, or for an async actor as Swift `Task`s
 /// on the lane's ``ActorEventLoop`` (see ActorCore+Async.swift).
 ///
-/// Thread safety: the life, the mailboxes and the slot counts are under one lock; the instance is
+/// Thread safety: the life, the mailboxes and the slot counts are under one lock (a
+/// ``SpinLocked``: every critical section is a few dozen instructions); the instance is
 /// written by the factory job before the actor becomes alive (published by that lock) and read
 /// by runners only while it is alive. With `maxConcurrency > 1` calls run in parallel on the
 /// same instance, as in Ray's threaded actors: the instance must then be thread-safe itself.
@@ -67,7 +68,7 @@ final class ActorCore: @unchecked Sendable {
     /// must still find it. (The runtime's tables let go of the actor when it dies, which breaks
     /// the cycle.)
     @usableFromInline let runtime: RayRuntime
-    let state: Locked<State>
+    let state: SpinLocked<State>
     /// The lane of each named concurrency group (the default group is lane 0).
     let laneIndex: [String: Int]
     /// For an async actor, each lane's event loop; empty for a threaded actor.
@@ -104,7 +105,7 @@ final class ActorCore: @unchecked Sendable {
             lanes.append(Lane(limit: limit))
         }
         self.laneIndex = laneIndex
-        state = Locked(State(lanes: lanes))
+        state = SpinLocked(State(lanes: lanes))
         loops = options.isAsync ? lanes.indices.map { _ in ActorEventLoop(executor: runtime.executor) } : []
         for (lane, loop) in loops.enumerated() {
             loop.onPump = { [weak self] in self?.pump(lane: lane) }

@@ -35,7 +35,7 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
     nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// Starts queued calls; set once by the actor before the loop is used.
     nonisolated(unsafe) var onPump: @Sendable () -> Void = {}
-    private let state = Locked(State())
+    private let state = SpinLocked(State())
     /// Items a drain runs before it lets the worker's other jobs go first.
     static let itemsPerTurn = 256
 
