@@ -146,7 +146,6 @@ final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked S
     private let body: @Sendable () async throws -> Result
     private var output: TaskOutput<Result>
 
-    /// `output` must carry a reference counted for this call (`store.retain`).
     init(
         id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
         body: @escaping @Sendable () async throws -> Result

@@ -10,17 +10,18 @@ import Synchronization
 /// grace period for room, then throws ``ObjectStoreFull``. It records the domain (logical node)
 /// that holds each value.
 ///
-/// Hot paths: a get of a ready value reads the entry the ref points to (an acquiring load and a
-/// retain of the value: the table is not touched); a put looks its type up in the
-/// ``ObjectTypeFactsCache`` (dynamic casts once per type), allocates the entry and the ref and
-/// puts the entry in a free slot of the calling thread's shard of the ``ObjectTable``, paying
-/// its bytes from that shard's credit under the same lock (see ``ObjectTable``).
+/// Hot paths: a get of a ready value reads the ref itself, which is the object's entry (an
+/// acquiring load and a retain of the value: the table is not touched); a put looks its type up
+/// in the ``ObjectTypeFactsCache`` (dynamic casts once per type), allocates the ref and puts it,
+/// unretained, in a free slot of the calling thread's shard of the ``ObjectTable``, paying its
+/// bytes from that shard's credit under the same lock (see ``ObjectTable``); the last reference
+/// going takes it out again under that lock.
 ///
 /// Specialization: put, get, a task's submission and its delivery are `@inlinable` down to the
 /// typed entry, so they are compiled in the caller's module for its concrete `Value` (the
 /// internals they touch are `@usableFromInline`). Run unspecialized across the module boundary,
 /// a generic put spent about a third of its time looking up the metadata of
-/// `ObjectRef<Value>`, `ObjectRef<Value>` and `Value?` at run time. (The package is not
+/// `ObjectRef<Value>` and `Value?` at run time. (The package is not
 /// built for library evolution, so exposing these bodies promises no stable ABI.)
 ///
 /// Large values (``Configuration/largeObjectThreshold``) of contiguous types (arrays of trivial
