@@ -130,4 +130,41 @@ struct ObjectStoreWaitTests {
         #expect(store.count == 0)
         _ = counter
     }
+
+    @Test("wait takes refs of mixed types as [AnyObjectRef]; each comes back as itself")
+    func waitOnRefsOfMixedTypes() throws {
+        try withRuntime { ray in
+            let number = try ray.put(42)
+            let gate = DispatchSemaphore(value: 0)
+            let text = try ray.remote { () -> String in
+                gate.wait()
+                return "done"
+            }.remote()
+            let refs: [AnyObjectRef] = [text, number]
+            let first = try ray.wait(refs, numReturns: 1, timeout: 30)
+            #expect(first.ready == [number] && first.notReady == [text])
+            let typed = try #require(first.ready.first as? ObjectRef<Int>)
+            #expect(try ray.get(typed) == 42 && !(first.ready.first is ObjectRef<String>))
+            gate.signal()
+            let all = try ray.wait(refs, numReturns: 2, timeout: 30)
+            #expect(all.ready == refs && all.notReady.isEmpty)
+            #expect(try ray.get(try #require(all.ready[0] as? ObjectRef<String>)) == "done")
+            #expect(throws: ObjectStoreError.self) { try ray.wait([number, number] as [AnyObjectRef]) }
+        }
+    }
+
+    @Test("async wait and completed take refs of mixed types")
+    func asyncWaitOnRefsOfMixedTypes() async throws {
+        try await withAsyncRuntime { ray in
+            let number = try ray.put(42)
+            let text = try ray.put("ok")
+            let refs: [AnyObjectRef] = [text, number]
+            let all = try await ray.wait(refs, numReturns: 2, timeout: 30)
+            #expect(all.ready == refs && all.notReady.isEmpty)
+            #expect(try await (all.ready[1] as? ObjectRef<Int>)?.value == 42)
+            var order: [ObjectID] = []
+            for await ref in try ray.completed(refs) { order.append(ref.id) }
+            #expect(order == [text.id, number.id])  // both complete already: input order
+        }
+    }
 }

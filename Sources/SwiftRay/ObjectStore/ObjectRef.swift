@@ -35,32 +35,6 @@ public final class ObjectRef<Value: Sendable>: AnyObjectRef, @unchecked Sendable
         }
     }
 
-    /// Calls `body` with `refs` as unretained references: the array keeps them (and their
-    /// entries) alive. A retain and a release per ref would be most of the cost of a pass over
-    /// a thousand refs whose entries were just written by workers on other cores.
-    @inlinable @inline(__always)
-    static func withUnretained<R>(
-        _ refs: [ObjectRef], _ body: (UnsafeBufferPointer<Unmanaged<ObjectRef>>) throws -> R
-    ) rethrows -> R {
-        try refs.withUnsafeBufferPointer { buffer in
-            try buffer.withMemoryRebound(to: Unmanaged<ObjectRef>.self) { try body($0) }
-        }
-    }
-
-    /// Calls `body` with each of `refs` in order, unretained (see ``withUnretained(_:_:)``).
-    @inlinable @inline(__always)
-    static func forEachUnretained(in refs: [ObjectRef], _ body: (ObjectRef) throws -> Void) rethrows {
-        try withUnretained(refs) { unretained in
-            for ref in unretained { try ref._withUnsafeGuaranteedRef(body) }
-        }
-    }
-
-    /// Whether every one of `refs` is complete (read unretained, see ``withUnretained(_:_:)``).
-    @inlinable @inline(__always)
-    static func allComplete(_ refs: [ObjectRef]) -> Bool {
-        withUnretained(refs) { unretained in unretained.allSatisfy { $0._withUnsafeGuaranteedRef { $0.isComplete } } }
-    }
-
     public override var description: String { "ObjectRef<\(Value.self)>(\(id))" }
 
     /// The value, once ready: suspends (no thread blocked) while the object is pending; rethrows

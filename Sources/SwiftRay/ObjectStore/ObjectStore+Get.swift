@@ -37,7 +37,7 @@ extension ObjectStore {
     func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
         let deadline = try Self.deadline(forTimeout: timeout)
         var pending: [AnyObjectRef] = []
-        try ObjectRef.forEachUnretained(in: refs) { ref in
+        try AnyObjectRef.forEachUnretained(in: refs) { ref in
             try checkOwned(ref)
             if !ref.isComplete { pending.append(ref) }
         }
@@ -45,7 +45,7 @@ extension ObjectStore {
         try checkOpen()
         var values: [Value] = []
         values.reserveCapacity(refs.count)
-        try ObjectRef.forEachUnretained(in: refs) { ref in
+        try AnyObjectRef.forEachUnretained(in: refs) { ref in
             guard let value = try ref.result() else {
                 throw GetTimeout(timeout: timeout ?? .infinity, pending: refs.filter { !$0.isReady }.map(\.id))
             }

@@ -4,7 +4,7 @@ import Synchronization
 /// `wait` (Ray's `ray.wait`), its async form, and refs in completion order (`as_completed`).
 extension ObjectStore {
     /// Checks `wait`'s arguments: refs of this store, distinct, `numReturns` in 1...count.
-    private func validateWait<Value: Sendable>(_ refs: [ObjectRef<Value>], numReturns: Int) throws(ObjectStoreError) {
+    private func validateWait<Ref: AnyObjectRef>(_ refs: [Ref], numReturns: Int) throws(ObjectStoreError) {
         try checkOpen()
         guard numReturns >= 1, numReturns <= refs.count else {
             throw .invalidNumReturns(numReturns: numReturns, refCount: refs.count)
@@ -17,11 +17,11 @@ extension ObjectStore {
     }
 
     /// Splits `refs` into the first `numReturns` complete ones and the rest, both in input order.
-    private static func split<Value: Sendable>(
-        _ refs: [ObjectRef<Value>], numReturns: Int
-    ) -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
-        var ready: [ObjectRef<Value>] = []
-        var notReady: [ObjectRef<Value>] = []
+    private static func split<Ref: AnyObjectRef>(
+        _ refs: [Ref], numReturns: Int
+    ) -> (ready: [Ref], notReady: [Ref]) {
+        var ready: [Ref] = []
+        var notReady: [Ref] = []
         for ref in refs {
             if ready.count < numReturns && ref.isComplete { ready.append(ref) } else { notReady.append(ref) }
         }
@@ -33,24 +33,24 @@ extension ObjectStore {
     /// and every other ref in `notReady`, both in input order. Never throws a timeout.
     /// Throws ``ObjectStoreError`` for a `numReturns` outside 1...refs.count, duplicate refs,
     /// a ref of another store, a bad timeout or a shut-down store.
-    func wait<Value: Sendable>(
-        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
-    ) throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+    func wait<Ref: AnyObjectRef>(
+        _ refs: [Ref], numReturns: Int = 1, timeout: Double? = nil
+    ) throws -> (ready: [Ref], notReady: [Ref]) {
         try validateWait(refs, numReturns: numReturns)
         let deadline = try Self.deadline(forTimeout: timeout)
-        _ = try waitFor(refs.map { $0 as AnyObjectRef }, needed: numReturns, deadline: deadline)
+        _ = try waitFor(refs as [AnyObjectRef], needed: numReturns, deadline: deadline)
         try checkOpen()
         return Self.split(refs, numReturns: numReturns)
     }
 
     /// `wait`, suspending instead of blocking (no thread is held while it waits). A cancelled
     /// caller gets what is ready so far.
-    func wait<Value: Sendable>(
-        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
-    ) async throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+    func wait<Ref: AnyObjectRef>(
+        _ refs: [Ref], numReturns: Int = 1, timeout: Double? = nil
+    ) async throws -> (ready: [Ref], notReady: [Ref]) {
         try validateWait(refs, numReturns: numReturns)
         let deadline = try Self.deadline(forTimeout: timeout)
-        let entries = refs.map { $0 as AnyObjectRef }
+        let entries = refs as [AnyObjectRef]
         let outstanding = entries.filter { !$0.isComplete }
         let stillNeeded = numReturns - (entries.count - outstanding.count)
         if stillNeeded > 0 && deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true {
@@ -74,10 +74,10 @@ extension ObjectStore {
     /// The refs in the order their objects complete (ready or failed; Ray's `as_completed`):
     /// those complete already first, in input order, then each as it completes. The sequence
     /// ends after the last ref; cancelling its consumer stops the waiting.
-    func completed<Value: Sendable>(_ refs: [ObjectRef<Value>]) throws(ObjectStoreError) -> AsyncStream<ObjectRef<Value>> {
+    func completed<Ref: AnyObjectRef>(_ refs: [Ref]) throws(ObjectStoreError) -> AsyncStream<Ref> {
         try checkOpen()
         for ref in refs { try checkOwned(ref) }
-        let (stream, continuation) = AsyncStream.makeStream(of: ObjectRef<Value>.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: Ref.self)
         let remaining = Locked(refs.count)
         let finishOne: @Sendable () -> Void = {
             if remaining.withLock({ count in count -= 1; return count == 0 }) { continuation.finish() }

@@ -31,24 +31,26 @@ extension RayRuntime {
     @inlinable
     public func get<Value: Sendable>(_ refs: [ObjectRef<Value>], timeout: Double? = nil) throws -> [Value] {
         if let timeout, !(timeout >= 0) { throw ObjectStoreError.invalidTimeout(timeout) }
-        if ObjectRef.allComplete(refs) { return try store.get(refs, timeout: timeout) }
+        if AnyObjectRef.allComplete(refs) { return try store.get(refs, timeout: timeout) }
         return try whileBlocked { try store.get(refs, timeout: timeout) }
     }
 
     /// Ray's `wait`: returns as soon as `numReturns` of `refs` are complete or `timeout` seconds
     /// pass, with at most `numReturns` complete refs in `ready` and every other ref in
     /// `notReady`, both in input order. Throws for a `numReturns` outside 1...refs.count,
-    /// duplicate refs, a bad timeout, or refs of another runtime.
-    public func wait<Value: Sendable>(
-        _ refs: consuming [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
-    ) throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+    /// duplicate refs, a bad timeout, or refs of another runtime. The refs may share one type
+    /// (`[ObjectRef<Int>]`, returned as such) or mix types as `[AnyObjectRef]`, as Python's
+    /// lists of refs do (cast a ready one back with `as? ObjectRef<T>` to get its value).
+    public func wait<Ref: AnyObjectRef>(
+        _ refs: consuming [Ref], numReturns: Int = 1, timeout: Double? = nil
+    ) throws -> (ready: [Ref], notReady: [Ref]) {
         guard numReturns >= 1, numReturns <= refs.count else {
             throw ObjectStoreError.invalidNumReturns(numReturns: numReturns, refCount: refs.count)
         }
         // One pass without retaining the refs: ownership, duplicates, and the first complete ones.
         var readyIndexes: [Int] = []
         readyIndexes.reserveCapacity(min(numReturns, 16))
-        let problem: ObjectStoreError? = ObjectRef.withUnretained(refs) { unretained in
+        let problem: ObjectStoreError? = AnyObjectRef.withUnretained(refs) { unretained in
             var seen = IdentitySet(capacity: unretained.count)
             let store = Unmanaged.passUnretained(self.store)
             for index in unretained.indices {
@@ -73,13 +75,13 @@ extension RayRuntime {
         // Enough are complete: the ready ones move out of the array, the rest stay in it (in
         // order, moved rather than copied when the caller handed its array over).
         var notReady = refs
-        var ready: [ObjectRef<Value>] = []
+        var ready: [Ref] = []
         ready.reserveCapacity(numReturns)
         if numReturns <= 8 {
             for index in readyIndexes.reversed() { ready.append(notReady.remove(at: index)) }
             ready.reverse()
         } else {
-            var kept: [ObjectRef<Value>] = []
+            var kept: [Ref] = []
             kept.reserveCapacity(notReady.count - numReturns)
             var next = 0
             for (index, ref) in notReady.enumerated() {
@@ -96,15 +98,15 @@ extension RayRuntime {
     }
 
     /// `wait` suspending instead of blocking; a cancelled caller gets what is ready so far.
-    public func wait<Value: Sendable>(
-        _ refs: [ObjectRef<Value>], numReturns: Int = 1, timeout: Double? = nil
-    ) async throws -> (ready: [ObjectRef<Value>], notReady: [ObjectRef<Value>]) {
+    public func wait<Ref: AnyObjectRef>(
+        _ refs: [Ref], numReturns: Int = 1, timeout: Double? = nil
+    ) async throws -> (ready: [Ref], notReady: [Ref]) {
         try await store.wait(refs, numReturns: numReturns, timeout: timeout)
     }
 
     /// The refs in the order their objects complete (Ray's `as_completed`): complete ones first,
     /// in input order, then each as it completes; ends after the last.
-    public func completed<Value: Sendable>(_ refs: [ObjectRef<Value>]) throws -> AsyncStream<ObjectRef<Value>> {
+    public func completed<Ref: AnyObjectRef>(_ refs: [Ref]) throws -> AsyncStream<Ref> {
         try store.completed(refs)
     }
 
