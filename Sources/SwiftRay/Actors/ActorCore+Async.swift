@@ -117,7 +117,7 @@ extension ActorCore {
 /// ``TaskRecord``; the running `Task`'s handle is under a lock.
 class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
     /// The Swift `Task` running it, once started.
-    private let running = Locked<Swift.Task<Void, Never>?>(nil)
+    private let running = SpinLocked<Swift.Task<Void, Never>?>(nil)
 
     /// Runs the body once and stores what it returns; throws what the body throws.
     func runAsyncBody() async throws {}

@@ -17,7 +17,7 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
     private var output: TaskOutput<Result>
     private let dispatcher: TaskDispatcher
     /// The Swift `Task` of the attempt that runs now, if any.
-    private let running = Locked<Swift.Task<Void, Never>?>(nil)
+    private let running = SpinLocked<Swift.Task<Void, Never>?>(nil)
 
     init(
         id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
