@@ -83,7 +83,9 @@ public struct ObjectInfo: Sendable, Hashable {
     /// The domain whose memory holds it.
     public let nodeID: Int
     public let state: State
-    /// References alive: refs, plus pending tasks' and containing values' references.
+    /// Strong references to the object's ref (one instance per object): the program's, values
+    /// containing the ref, and the runtime's own (a pending task holds its arguments and its
+    /// result until it runs). A snapshot.
     public let referenceCount: Int
     /// Ray's reference type: a pending object is `USED_BY_PENDING_TASK`, else `LOCAL_REFERENCE`.
     public var referenceType: String { state == .pending ? "USED_BY_PENDING_TASK" : "LOCAL_REFERENCE" }
