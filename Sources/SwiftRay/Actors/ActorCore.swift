@@ -334,7 +334,7 @@ final class ActorCore: @unchecked Sendable {
             return
         }
         if !call.arguments.isEmpty {
-            _ = try? runtime.store.waitFor(call.arguments, needed: call.arguments.count, deadline: nil)
+            runtime.store.waitFor(call.arguments, needed: call.arguments.count, deadline: nil)
             if let error = call.failedArgument() {
                 call.finish(failing: error)
                 return

@@ -38,7 +38,7 @@ extension ObjectStore {
     ) throws -> (ready: [Ref], notReady: [Ref]) {
         try validateWait(refs, numReturns: numReturns)
         let deadline = try Self.deadline(forTimeout: timeout)
-        _ = try waitFor(refs as [AnyObjectRef], needed: numReturns, deadline: deadline)
+        waitFor(refs, needed: numReturns, deadline: deadline)
         try checkOpen()
         return Self.split(refs, numReturns: numReturns)
     }
