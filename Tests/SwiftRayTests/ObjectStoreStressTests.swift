@@ -131,6 +131,31 @@ struct ObjectStoreStressTests {
         }
     }
 
+    /// A get or wait counts the complete refs, then registers with the pending ones: objects
+    /// completing between the two must still be counted exactly once, or the waiter would wait
+    /// for one completion too many (it would sleep until its timeout, although every object is
+    /// there within microseconds) or wake too early (a get would find refs still pending).
+    @Test func completionsRacingTheRegistrationOfAWaiter() throws {
+        let store = try makeStore()
+        let clock = ContinuousClock()
+        for round in 0..<2000 {
+            let refs = try (0..<8).map { _ in try store.makePending(of: Int.self) }
+            let order = refs.shuffled()
+            let producer = Thread { for ref in order { try? store.fulfil(ref, with: Int(ref.id.index)) } }
+            producer.start()
+            let waited = try clock.measure {
+                if round % 2 == 0 {
+                    #expect(try store.get(refs, timeout: 30) == refs.map { Int($0.id.index) })
+                } else {
+                    let (ready, notReady) = try store.wait(refs, numReturns: 4, timeout: 30)
+                    #expect(ready.count == 4 && ready.count + notReady.count == 8 && ready.allSatisfy(\.isReady))
+                }
+            }
+            // Not a timing: a liveness bound, far above any scheduling delay and below the timeout.
+            try #require(waited < .seconds(20), "round \(round): the waiter slept until its timeout")
+        }
+    }
+
     @Test func manyWaitersOnManyObjects() throws {
         let store = try makeStore()
         let refs = try (0..<64).map { _ in try store.makePending(of: Int.self) }

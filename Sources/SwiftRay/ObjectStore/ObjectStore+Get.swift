@@ -25,7 +25,7 @@ extension ObjectStore {
     @usableFromInline
     func getSlow<Value: Sendable>(_ ref: ObjectRef<Value>, timeout: Double?) throws -> Value {
         let deadline = try Self.deadline(forTimeout: timeout)
-        try waitForAll([ref], timeout: timeout, deadline: deadline)
+        try waitForAll([ref as AnyObjectRef], timeout: timeout, deadline: deadline)
         try checkOpen()
         if let value = try ref.result() { return value }
         throw GetTimeout(timeout: timeout ?? .infinity, pending: [ref.id])
@@ -55,8 +55,8 @@ extension ObjectStore {
     }
 
     /// Waits until every entry is complete or the deadline passes (then throws ``GetTimeout``).
-    @usableFromInline
-    func waitForAll(_ entries: [AnyObjectRef], timeout: Double?, deadline: Int?) throws {
+    @inlinable
+    func waitForAll<Ref: AnyObjectRef>(_ entries: [Ref], timeout: Double?, deadline: Int?) throws {
         waitFor(entries, needed: entries.count, deadline: deadline)
         if !AnyObjectRef.allComplete(entries) {
             throw GetTimeout(timeout: timeout ?? .infinity, pending: entries.filter { !$0.isComplete }.map(\.id))
@@ -66,33 +66,46 @@ extension ObjectStore {
     /// Waits until `needed` of the distinct `entries` are complete or the deadline passes. The
     /// calling thread blocks, or runs other jobs when it is a worker of `executor`.
     ///
-    /// The entries are read unretained (`entries` keeps them alive) and the pending ones noted
-    /// by index: a retain and a release per entry, on lines the completing workers write, were
-    /// a tenth of a driver's time in a get of a thousand task results.
-    func waitFor(_ entries: [AnyObjectRef], needed: Int, deadline: Int?) {
-        var pendingIndexes: [Int] = []
-        pendingIndexes.reserveCapacity(entries.count)
-        AnyObjectRef.withUnretained(entries) { unretained in
-            for index in unretained.indices where !unretained[index]._withUnsafeGuaranteedRef({ $0.isComplete }) {
-                pendingIndexes.append(index)
+    /// Three passes over `entries`, read unretained (the array keeps them alive), and no copy:
+    /// a retain and a release per entry, on lines the completing workers write, were a tenth of
+    /// a driver's time in a get of a thousand results. Completion is monotonic, so the entries
+    /// complete at the registration pass are a superset of those counted before it; the waiter
+    /// is told of each one that completed in between, and needs exactly the rest.
+    @inlinable @inline(__always)
+    func waitFor<Ref: AnyObjectRef>(_ entries: [Ref], needed: Int, deadline: Int?) {
+        // Rebound, not cast: `[Ref] as [AnyObjectRef]` copies the array, retaining every ref.
+        AnyObjectRef.withUnretained(entries) { buffer in
+            buffer.withMemoryRebound(to: Unmanaged<AnyObjectRef>.self) {
+                waitFor(unretained: $0, needed: needed, deadline: deadline)
             }
         }
-        let stillNeeded = needed - (entries.count - pendingIndexes.count)
-        if stillNeeded > 0, !pendingIndexes.isEmpty, deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true {
+    }
+
+    /// `waitFor` over refs the caller keeps alive; not generic, so it looks no metadata up.
+    @usableFromInline
+    func waitFor(unretained: UnsafeBufferPointer<Unmanaged<AnyObjectRef>>, needed: Int, deadline: Int?) {
+        do {
+            var complete = 0
+            for ref in unretained where ref._withUnsafeGuaranteedRef({ $0.isComplete }) { complete += 1 }
+            let stillNeeded = needed - complete
+            guard stillNeeded > 0, deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true else { return }
             let waiter = ReadinessWaiter.forCurrentThread(needed: stillNeeded, executor: executor)
-            AnyObjectRef.withUnretained(entries) { unretained in
-                // Every entry pending in the count above is registered or counted as completed,
-                // whatever it did since: the waiter needs exactly `stillNeeded` of them.
-                for index in pendingIndexes {
-                    let registered = unretained[index]._withUnsafeGuaranteedRef { register(waiter, with: $0) }
-                    if !registered { waiter.objectCompleted() }
-                }
-                waiter.block(until: deadline, executor: executor)
-                waiter.fire()
-                for index in pendingIndexes {
-                    unretained[index]._withUnsafeGuaranteedRef { entry in
-                        if !entry.isComplete { unregister(waiter, from: entry) }
+            var completeNow = 0
+            for ref in unretained {
+                ref._withUnsafeGuaranteedRef { entry in
+                    if entry.isComplete {
+                        completeNow += 1
+                    } else if !register(waiter, with: entry) {
+                        waiter.objectCompleted()  // completed since the line above
                     }
+                }
+            }
+            for _ in complete..<completeNow { waiter.objectCompleted() }  // completed since the count
+            waiter.block(until: deadline, executor: executor)
+            waiter.fire()
+            for ref in unretained {
+                ref._withUnsafeGuaranteedRef { entry in
+                    if !entry.isComplete { unregister(waiter, from: entry) }
                 }
             }
         }
