@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 
 /// The life stage of a stored object: promised by a producer, there, or failed for good.

@@ -66,47 +66,69 @@ extension ObjectStore {
     /// Waits until `needed` of the distinct `entries` are complete or the deadline passes. The
     /// calling thread blocks, or runs other jobs when it is a worker of `executor`.
     ///
-    /// Three passes over `entries`, read unretained (the array keeps them alive), and no copy:
-    /// a retain and a release per entry, on lines the completing workers write, were a tenth of
-    /// a driver's time in a get of a thousand results. Completion is monotonic, so the entries
-    /// complete at the registration pass are a superset of those counted before it; the waiter
-    /// is told of each one that completed in between, and needs exactly the rest.
+    /// The entries are read unretained (the array keeps them alive) and never copied: a retain
+    /// and a release per entry, on lines the completing workers write, were a tenth of a
+    /// driver's time in a get of a thousand results.
     @inlinable @inline(__always)
     func waitFor<Ref: AnyObjectRef>(_ entries: [Ref], needed: Int, deadline: Int?) {
-        // Rebound, not cast: `[Ref] as [AnyObjectRef]` copies the array, retaining every ref.
-        AnyObjectRef.withUnretained(entries) { buffer in
-            buffer.withMemoryRebound(to: Unmanaged<AnyObjectRef>.self) {
-                waitFor(unretained: $0, needed: needed, deadline: deadline)
-            }
-        }
+        Self.withErased(entries) { waitFor(unretained: $0, needed: needed, deadline: deadline) }
     }
 
     /// `waitFor` over refs the caller keeps alive; not generic, so it looks no metadata up.
     @usableFromInline
     func waitFor(unretained: UnsafeBufferPointer<Unmanaged<AnyObjectRef>>, needed: Int, deadline: Int?) {
-        do {
-            var complete = 0
-            for ref in unretained where ref._withUnsafeGuaranteedRef({ $0.isComplete }) { complete += 1 }
-            let stillNeeded = needed - complete
-            guard stillNeeded > 0, deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true else { return }
-            let waiter = ReadinessWaiter.forCurrentThread(needed: stillNeeded, executor: executor)
-            var completeNow = 0
-            for ref in unretained {
-                ref._withUnsafeGuaranteedRef { entry in
-                    if entry.isComplete {
-                        completeNow += 1
-                    } else if !register(waiter, with: entry) {
-                        waiter.objectCompleted()  // completed since the line above
-                    }
+        let complete = Self.completeCount(unretained)
+        let stillNeeded = needed - complete
+        guard stillNeeded > 0, deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true else { return }
+        let waiter = ReadinessWaiter.forCurrentThread(needed: stillNeeded, executor: executor)
+        register(waiter, withPendingOf: unretained, counted: complete)
+        waiter.block(until: deadline, executor: executor)
+        waiter.fire()
+        unregister(waiter, fromPendingOf: unretained)
+    }
+
+    /// Calls `body` with `refs` unretained and rebound to their common base class: an upcast
+    /// (`[Ref] as [AnyObjectRef]`) would copy the array, retaining every ref.
+    @inlinable @inline(__always)
+    static func withErased<Ref: AnyObjectRef, R>(
+        _ refs: [Ref], _ body: (UnsafeBufferPointer<Unmanaged<AnyObjectRef>>) throws -> R
+    ) rethrows -> R {
+        try AnyObjectRef.withUnretained(refs) { try $0.withMemoryRebound(to: Unmanaged<AnyObjectRef>.self, body) }
+    }
+
+    /// How many of `unretained` are complete.
+    static func completeCount(_ unretained: UnsafeBufferPointer<Unmanaged<AnyObjectRef>>) -> Int {
+        var complete = 0
+        for ref in unretained where ref._withUnsafeGuaranteedRef({ $0.isComplete }) { complete += 1 }
+        return complete
+    }
+
+    /// Registers `waiter`, which needs every completion beyond the `counted` entries found
+    /// complete before, with each entry still pending. Completion is monotonic, so the entries
+    /// complete now are a superset of those counted: the waiter is told of each that completed
+    /// in between (and of each that completes while it registers), and needs exactly the rest.
+    func register(
+        _ waiter: ReadinessWaiter, withPendingOf unretained: UnsafeBufferPointer<Unmanaged<AnyObjectRef>>, counted: Int
+    ) {
+        var completeNow = 0
+        for ref in unretained {
+            ref._withUnsafeGuaranteedRef { entry in
+                if entry.isComplete {
+                    completeNow += 1
+                } else if !register(waiter, with: entry) {
+                    waiter.objectCompleted()  // completed since the line above
                 }
             }
-            for _ in complete..<completeNow { waiter.objectCompleted() }  // completed since the count
-            waiter.block(until: deadline, executor: executor)
-            waiter.fire()
-            for ref in unretained {
-                ref._withUnsafeGuaranteedRef { entry in
-                    if !entry.isComplete { unregister(waiter, from: entry) }
-                }
+        }
+        for _ in counted..<completeNow { waiter.objectCompleted() }  // completed since the count
+    }
+
+    /// Takes `waiter` off every entry still pending (those it was registered with and that did
+    /// not complete).
+    func unregister(_ waiter: ReadinessWaiter, fromPendingOf unretained: UnsafeBufferPointer<Unmanaged<AnyObjectRef>>) {
+        for ref in unretained {
+            ref._withUnsafeGuaranteedRef { entry in
+                if !entry.isComplete { unregister(waiter, from: entry) }
             }
         }
     }

@@ -50,22 +50,18 @@ extension ObjectStore {
     ) async throws -> (ready: [Ref], notReady: [Ref]) {
         try validateWait(refs, numReturns: numReturns)
         let deadline = try Self.deadline(forTimeout: timeout)
-        let entries = refs as [AnyObjectRef]
-        let outstanding = entries.filter { !$0.isComplete }
-        let stillNeeded = numReturns - (entries.count - outstanding.count)
+        let complete = Self.withErased(refs) { Self.completeCount($0) }
+        let stillNeeded = numReturns - complete
         if stillNeeded > 0 && deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true {
             let (waiter, wakeBox) = AsyncWake.waiter(needed: stillNeeded)
-            var registered: [AnyObjectRef] = []
-            for entry in outstanding {
-                if register(waiter, with: entry) { registered.append(entry) } else { waiter.objectCompleted() }
-            }
+            Self.withErased(refs) { register(waiter, withPendingOf: $0, counted: complete) }
             if let deadline { waiter.fire(atDeadline: deadline) }
             await withTaskCancellationHandler {
                 await wakeBox.suspend()
             } onCancel: {
                 waiter.fire()
             }
-            for entry in registered where !entry.isComplete { unregister(waiter, from: entry) }
+            Self.withErased(refs) { unregister(waiter, fromPendingOf: $0) }
         }
         try checkOpen()
         return Self.split(refs, numReturns: numReturns)

@@ -116,7 +116,13 @@ final class ObjectStore: @unchecked Sendable {
 
     /// The domain that holds object `id`, or nil when it is not live.
     func domain(of id: ObjectID) -> Int? {
-        table.retainedEntry(id)?.entry.domain
+        liveObject(id)?.domain
+    }
+
+    /// The object `id` names while it is alive (the caller then holds a reference), or nil when
+    /// it is freed, being freed, or never was.
+    func liveObject(_ id: ObjectID) -> AnyObjectRef? {
+        table.retainedEntry(id)?.entry
     }
 
     /// The strong references to object `id` (refs held anywhere, the runtime's included; 0 when

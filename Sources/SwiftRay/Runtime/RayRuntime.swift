@@ -185,7 +185,7 @@ public final class RayRuntime: Sendable {
         let state = task.state.load(ordering: .acquiring)
         if state == .pendingArguments || state == .pendingNodeAssignment {
             let error = TaskCancelled(taskID: task.id, taskName: task.name)
-            for id in task.returnIDs { if let entry = store.table.retainedEntry(id)?.entry { _ = store.complete(entry, failing: error) } }
+            for id in task.returnIDs { if let entry = store.liveObject(id) { _ = store.complete(entry, failing: error) } }
         }
         return true
     }
