@@ -106,8 +106,7 @@ def actor_overloads(is_async=False):
             kinds = ", ".join("ref" if r else "value" for r in mask) or "no arguments"
             all_params = ", ".join([f"_ method: sending @escaping (State) -> {signature} {effects} -> Result"] + params)
             out.append(f"    /// Calls {kind} of the instance ({kinds}), e.g. `actor.remote({example}, 5)`.")
-            if not is_async:
-                out.append("    @inlinable")
+            out.append("    @inlinable")
             out.append(f"    public func remote{generics}({all_params}) throws(RuntimeError) -> ObjectRef<Result> {{")
             out.append("        let method = MethodReference(function: method)")
             out.append(f"        return try {submit}(arguments: [{', '.join(refs)}]) {{ {call_prefix} method.function($0)({', '.join(values)}) }}")

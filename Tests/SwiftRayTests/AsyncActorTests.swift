@@ -151,9 +151,9 @@ struct AsyncActorTests {
             let syncMethod = try actor.remote(AsyncCounter.get)
             #expect(syncMethod.producer is ActorMethodCall<AsyncCounter, Int>)
             let asyncClosure = try actor.remote { await $0.bump() }
-            #expect(asyncClosure.producer is AsyncActorCall<Int>)
+            #expect(asyncClosure.producer is AsyncActorMethodCall<AsyncCounter, Int>)
             let asyncMethod = try actor.remote(AsyncCounter.asyncAdd, 5)
-            #expect(asyncMethod.producer is AsyncActorCall<Int>)
+            #expect(asyncMethod.producer is AsyncActorMethodCall<AsyncCounter, Int>)
             let five = try ray.put(5)
             let byRef = try actor.remote(AsyncCounter.asyncAdd, five)
             #expect(try ray.get([sync, syncMethod, asyncClosure, asyncMethod, byRef], timeout: 30) == [0, 0, 1, 6, 11])

@@ -1,6 +1,7 @@
-/// Calls that run as Swift `Task`s: every call of an async actor (on its lane's
-/// ``ActorEventLoop``), and async calls of a threaded actor (on its domain's
-/// ``DomainExecutor``, holding the slot of the runner that took them until they end).
+/// Calls that run inside Swift `Task`s: every call of an async actor (in a lane worker on its
+/// lane's ``ActorEventLoop``, see ActorCore+LaneWorkers.swift), and async calls of a threaded
+/// actor (a `Task` each on its domain's ``DomainExecutor``, holding the slot of the runner that
+/// took them until they end).
 extension ActorCore {
     /// The executor preference of async calls of a threaded actor: its domain's executor.
     func domainPreference(_ domain: Int?) -> any TaskExecutor {
@@ -9,73 +10,80 @@ extension ActorCore {
         return preference
     }
 
-    /// Starts the calls queued in `lane` while it has free slots, in mailbox order. Runs on the
-    /// lane's event loop only (so the calls' Swift `Task`s reach the loop in that order).
-    func pump(lane: Int) {
-        while true {
-            let call: TaskRecord? = state.withLock { state in
-                guard state.phase == .alive, state.lanes[lane].running < state.lanes[lane].limit,
-                      let call = state.lanes[lane].mailbox.popFirst()
-                else { return nil }
-                state.lanes[lane].running += 1
-                if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
-                return call
-            }
-            guard let call else { return }
-            startCall(call, lane: lane, preference: loops[lane])
-        }
-    }
-
-    /// Runs `call` (its slot counted) as a Swift `Task` preferring `preference`; the `Task`
-    /// frees the slot when the call ends.
+    /// Runs an async call of a threaded actor (its slot counted) as a Swift `Task` preferring
+    /// `preference`; the `Task` frees the slot when the call ends.
     func startCall(_ call: TaskRecord, lane: Int, preference: any TaskExecutor) {
         let handle = Swift.Task(executorPreference: preference) { [self] in
             await runOnTask(call, lane: lane)
             callEnded(lane: lane)
         }
-        (call as? AsyncActorCallRecord)?.attach(handle)
+        if (call as? AsyncActorCallRecord)?.attach(handle) == true { handle.cancel() }
     }
 
-    /// What ``run(_:lane:)`` does, inside the call's Swift `Task`: its arguments are awaited
-    /// (no thread blocked), then its body runs, async or sync.
-    private func runOnTask(_ call: TaskRecord, lane: Int) async {
-        if call.cancelled.load(ordering: .acquiring) {
-            call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
+    /// What ``run(_:lane:)`` does, inside a Swift `Task` of its own (an async call of a threaded
+    /// actor): its arguments are awaited (no thread blocked), then its body runs, async or
+    /// sync, an async body with its frame as a task-local value.
+    func runOnTask(_ call: TaskRecord, lane: Int) async {
+        guard callMayStart(call) else { return }
+        if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return }
+        beginAttempt(call)
+        guard let asyncCall = call as? AsyncActorCallRecord else {
+            runSyncBody(call, lane: lane)
             return
         }
-        if !call.arguments.isEmpty {
-            await Self.awaitArguments(call.arguments, store: runtime.store)
-            if let error = call.failedArgument() {
-                call.finish(failing: error)
-                return
-            }
-            if call.arguments.contains(where: { !$0.isComplete }) {
-                call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
-                return
-            }
-        }
-        call.attempt += 1
-        call.state.store(.running, ordering: .relaxed)
-        call.recordEvent(.started)
         do {
-            if let asyncCall = call as? AsyncActorCallRecord {
-                let frame = TaskFrames.Frame(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store))
-                try await TaskFrames.$asyncFrame.withValue(frame) { try await asyncCall.runAsyncBody() }
-            } else {
-                try runSyncBody(call)
-            }
+            try await TaskFrames.$asyncFrame.withValue(frame(of: call)) { try await asyncCall.run(asyncCall) }
             call.recordEvent(.finished)
         } catch {
             failed(call, with: error, lane: lane)
         }
     }
 
-    /// A sync call's body, with its frame (so `ray.runtimeContext` and `ray.exitActor()` see it).
-    private func runSyncBody(_ call: TaskRecord) throws {
+    /// Whether `call` may start: false when it was cancelled while queued (it is failed here).
+    func callMayStart(_ call: TaskRecord) -> Bool {
+        guard call.cancelled.load(ordering: .acquiring) else { return true }
+        call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
+        return false
+    }
+
+    /// Awaits the call's arguments, suspended; false when the call was failed instead (an
+    /// argument failed, or the wait ended by cancellation of the awaiting `Task`).
+    nonisolated(nonsending) func argumentsArrived(for call: TaskRecord) async -> Bool {
+        await Self.awaitArguments(call.arguments, store: runtime.store)
+        if let error = call.failedArgument() {
+            call.finish(failing: error)
+            return false
+        }
+        if call.arguments.contains(where: { !$0.isComplete }) {
+            call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
+            return false
+        }
+        return true
+    }
+
+    /// Counts an attempt of `call` and records that it started.
+    func beginAttempt(_ call: TaskRecord) {
+        call.attempt += 1
+        call.state.store(.running, ordering: .relaxed)
+        call.recordEvent(.started)
+    }
+
+    /// The frame of `call` (so `ray.runtimeContext` and `ray.exitActor()` see it).
+    func frame(of call: TaskRecord) -> TaskFrames.Frame {
+        TaskFrames.Frame(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store))
+    }
+
+    /// A sync call's body with its frame on the thread; a thrown error fails it (or the actor).
+    func runSyncBody(_ call: TaskRecord, lane: Int) {
         let frames = TaskFrames.current
-        frames.push(.init(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store)))
+        frames.push(frame(of: call))
         defer { frames.pop() }
-        try call.runBody()
+        do {
+            try call.runBody()
+            call.recordEvent(.finished)
+        } catch {
+            failed(call, with: error, lane: lane)
+        }
     }
 
     /// Waits, suspended, until every entry is complete (or the awaiting task is cancelled).
@@ -85,79 +93,87 @@ extension ActorCore {
         }
     }
 
-    /// A call run by a Swift `Task` ended: its slot goes to the next queued call of its lane (a
-    /// new runner, or the event loop's pump), or is freed; an unnamed actor whose handles went
-    /// ends when idle.
+    /// An async call of a threaded actor ended: its slot goes to a new runner if the lane has
+    /// mail, or is freed; an unnamed actor whose handles went ends when idle.
     func callEnded(lane: Int) {
         enum Next {
             case runner(Int)
-            case pump
             case end(String)
             case nothing
         }
         let next: Next = state.withLock { state in
-            let hasMail = state.phase == .alive && !state.lanes[lane].mailbox.isEmpty
-            if hasMail, !isAsync, let node = state.placement?.node { return .runner(node) }
+            if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty, let node = state.placement?.node {
+                return .runner(node)
+            }
             state.lanes[lane].running -= 1
-            if hasMail { return .pump }
             if state.phase == .alive, state.isIdle, let reason = state.endWhenIdle { return .end(reason) }
             return .nothing
         }
         switch next {
         case .runner(let node): startRunner(on: node, lane: lane)
-        case .pump: loops[lane].requestPump()
         case .end(let reason): die(reason: reason, restartable: false)
         case .nothing: break
         }
     }
 }
 
-/// A call of an actor whose body is async: run by ``ActorCore`` as a Swift `Task` (see
-/// ActorCore+Async.swift). Cancelling it cancels that `Task`. Thread safety as for
-/// ``TaskRecord``; the running `Task`'s handle is under a lock.
+/// A call of an actor whose body is async: run inside a Swift `Task` by ``ActorCore`` (see
+/// ActorCore+Async.swift). Cancelling it cancels that `Task` while the call runs in it. Thread
+/// safety as for ``TaskRecord``; the running `Task`'s handle is under a lock.
+@usableFromInline
 class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
-    /// The Swift `Task` running it, once started.
-    private let running = SpinLocked<Swift.Task<Void, Never>?>(nil)
-
-    /// Runs the body once and stores what it returns; throws what the body throws.
-    func runAsyncBody() async throws {}
-
-    /// Records the `Task` that runs the call (cancelled at once if the call was).
-    func attach(_ handle: Swift.Task<Void, Never>) {
-        // Published under the lock before the flag is read: a cancel either sees the handle or
-        // set the flag before this read (it sets the flag, then takes the same lock).
-        let cancelNow = running.withLock { slot in
-            slot = handle
-            return cancelled.load(ordering: .acquiring)
-        }
-        if cancelNow { handle.cancel() }
+    /// The `Task` running the call, and whether a cancellation was delivered to it.
+    private struct Runner {
+        var task: Swift.Task<Void, Never>?
+        var cancelDelivered = false
     }
 
-    override func cancellationRequested() {
-        running.withLock { $0 }?.cancel()
-    }
-}
+    private let runner = SpinLocked(Runner())
+    /// Runs the body once on the record (the subclass's, specialized where it was made) and
+    /// stores what it returns; throws what the body throws. A stored function rather than an
+    /// override: each `await` level costs an executor check on return (`swift_task_switch`).
+    let run: nonisolated(nonsending) @Sendable (AsyncActorCallRecord) async throws -> Void
 
-/// An async actor call with one return object of type `Result`; holds its return ref until it
-/// delivers or fails, like ``SingleReturnTask``. Thread safety as for
-/// ``TaskRecord``: the output is touched by one thread at a time (the submitter, then the
-/// call's `Task`, or the actor failing it while it is queued).
-final class AsyncActorCall<Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
-    private let body: @Sendable () async throws -> Result
-    private var output: TaskOutput<Result>
-
+    @usableFromInline
     init(
-        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
-        body: @escaping @Sendable () async throws -> Result
+        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef],
+        run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
-        self.body = body
-        self.output = TaskOutput(output)
+        self.run = run
         super.init(id: id, shape: shape, arguments: arguments)
     }
 
-    override func runAsyncBody() async throws { try deliver(try await body(), into: &output) }
+    /// Records the `Task` that runs the call. True when the call was cancelled already: the
+    /// caller cancels the `Task` (a cancel either sees the handle or set the flag before this
+    /// read: it sets the flag, then takes the same lock).
+    func attach(_ handle: Swift.Task<Void, Never>) -> Bool {
+        runner.withLock { runner in
+            guard !cancelled.load(ordering: .acquiring) else {
+                runner.cancelDelivered = true
+                return true
+            }
+            runner.task = handle
+            return false
+        }
+    }
 
-    override func failReturns(with error: any Error) { output.fail(with: error) }
+    /// The call ended in its `Task` (a lane worker, which goes on to other calls): a cancel
+    /// from now on finds no `Task`. True when a cancellation was delivered to the `Task` (or is
+    /// on its way): the worker must not run another call in it.
+    func detach() -> Bool {
+        runner.withLock { runner in
+            runner.task = nil
+            return runner.cancelDelivered
+        }
+    }
 
-    override var returnIDs: [ObjectID] { [output.id] }
+    override func cancellationRequested() {
+        let task: Swift.Task<Void, Never>? = runner.withLock { runner in
+            guard let task = runner.task else { return nil }
+            runner.task = nil
+            runner.cancelDelivered = true
+            return task
+        }
+        task?.cancel()
+    }
 }

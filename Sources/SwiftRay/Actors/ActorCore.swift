@@ -6,8 +6,8 @@ import Synchronization
 /// group: its lanes, the default group first), and its life (placed by the scheduler, created by
 /// its factory on its domain, alive, restarting, dead). Calls are ``TaskRecord``s whose body
 /// reads the instance; they run on the actor's domain, at most each lane's limit at once, in
-/// mailbox (submission) order: by ``ActorRunner`` jobs, or for an async actor as Swift `Task`s
-/// on the lane's ``ActorEventLoop`` (see ActorCore+Async.swift).
+/// mailbox (submission) order: by ``ActorRunner`` jobs, or for an async actor by lane workers,
+/// long-lived Swift `Task`s on the lane's ``ActorEventLoop`` (see ActorCore+LaneWorkers.swift).
 ///
 /// Thread safety: the life, the mailboxes and the slot counts are under one lock (a
 /// ``SpinLocked``: every critical section is a few dozen instructions); the instance is
@@ -35,6 +35,11 @@ final class ActorCore: @unchecked Sendable {
         var mailbox = FIFO<TaskRecord>()
         /// Slots held: runner jobs queued or running, and async calls in flight.
         var running = 0
+        /// An async actor's lane workers alive (see ActorCore+LaneWorkers.swift); `workers -
+        /// running` of them are between calls.
+        var workers = 0
+        /// An async actor's lane asked its event loop to run its pump, which has not run yet.
+        var pumpRequested = false
     }
 
     /// The guarded state. Not thread-safe by itself.
@@ -108,7 +113,7 @@ final class ActorCore: @unchecked Sendable {
         state = SpinLocked(State(lanes: lanes))
         loops = options.isAsync ? lanes.indices.map { _ in ActorEventLoop(executor: runtime.executor) } : []
         for (lane, loop) in loops.enumerated() {
-            loop.onPump = { [weak self] in self?.pump(lane: lane) }
+            loop.setPump { [self] in pump(lane: lane) }
         }
     }
 
@@ -161,12 +166,18 @@ final class ActorCore: @unchecked Sendable {
     }
 
     /// A lane may start a call: the actor is alive, the lane has mail and a free slot. Returns
-    /// the node to run on; counts the slot for a runner (an event loop's pump counts its own).
+    /// the node to run on; counts the slot for a runner. An async actor's lane asks for its
+    /// pump instead, once, and only when none of its workers is between calls (one that is
+    /// takes the mail itself).
     private func claimSlot(_ state: inout State, lane: Int) -> Int? {
         guard state.phase == .alive, !state.lanes[lane].mailbox.isEmpty,
               state.lanes[lane].running < state.lanes[lane].limit, let node = state.placement?.node
         else { return nil }
-        if !isAsync { state.lanes[lane].running += 1 }
+        if isAsync {
+            guard Self.claimPump(&state.lanes[lane]) else { return nil }
+        } else {
+            state.lanes[lane].running += 1
+        }
         return node
     }
 
@@ -278,7 +289,6 @@ final class ActorCore: @unchecked Sendable {
                 for lane in state.lanes.indices {
                     while let node = claimSlot(&state, lane: lane) {
                         starts.append((lane, node))
-                        if isAsync { break }
                     }
                 }
             }
@@ -319,6 +329,7 @@ final class ActorCore: @unchecked Sendable {
             return
         }
         guard released else { return }
+        for loop in loops { loop.setPump(nil) }
         exclusive?.stop()
         let error = ActorError.actorDied(actor: displayName, reason: reason)
         for call in failed { call.finish(failing: error) }
@@ -329,10 +340,7 @@ final class ActorCore: @unchecked Sendable {
     /// pending holds the actor, as Ray's ordered actors do), then its body; a fatal error kills
     /// or restarts the actor and retries the call as `maxTaskRetries` allows.
     func run(_ call: TaskRecord, lane: Int = 0) {
-        if call.cancelled.load(ordering: .acquiring) {
-            call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
-            return
-        }
+        guard callMayStart(call) else { return }
         if !call.arguments.isEmpty {
             runtime.store.waitFor(call.arguments, needed: call.arguments.count, deadline: nil)
             if let error = call.failedArgument() {
@@ -340,18 +348,8 @@ final class ActorCore: @unchecked Sendable {
                 return
             }
         }
-        call.attempt += 1
-        call.state.store(.running, ordering: .relaxed)
-        call.recordEvent(.started)
-        let frames = TaskFrames.current
-        frames.push(.init(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store)))
-        defer { frames.pop() }
-        do {
-            try call.runBody()
-            call.recordEvent(.finished)
-        } catch {
-            failed(call, with: error, lane: lane)
-        }
+        beginAttempt(call)
+        runSyncBody(call, lane: lane)
     }
 
     /// A call's body threw `error`: a fatal error kills or restarts the actor (the call first in

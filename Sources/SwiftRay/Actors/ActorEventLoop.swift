@@ -4,19 +4,19 @@ import Synchronization
 /// The event loop of one concurrency group of an async actor (Ray runs each async actor's calls
 /// on an asyncio loop, one per group): a `TaskExecutor` that runs the Swift jobs given to it one
 /// at a time, in the order they came, on workers of the actor's domain. The calls of the group
-/// are Swift `Task`s that prefer it, so they start in the order the loop starts them and
-/// interleave only at their `await`s; the instance is never touched by two of them at once.
+/// run in the group's lane workers, Swift `Task`s that prefer it, so they interleave only at
+/// their `await`s; the instance is never touched by two of them at once.
 ///
-/// Between jobs the loop runs its pump (``requestPump()``): the actor's code that starts queued
-/// calls while the group has free slots. Starting calls only on the loop keeps them in mailbox
-/// order.
+/// Between jobs the loop runs its pump (``requestPump()``): the actor's code that starts another
+/// lane worker when the running ones are all suspended in calls and mail waits (see
+/// ActorCore+LaneWorkers.swift).
 ///
 /// Thread-safe: the queue is under a lock; at most one drain job runs it at a time.
 final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
     /// One thing to run on the loop.
     private enum Item {
         case job(UnownedJob)
-        case pump
+        case pump(@Sendable () -> Void)
     }
 
     /// The guarded state. Not thread-safe by itself.
@@ -25,6 +25,8 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
         var pumpWanted = false
         /// A drain job is queued or running.
         var scheduled = false
+        /// The pump: the actor's code; nil once the actor is dead.
+        var pump: (@Sendable () -> Void)?
     }
 
     let executor: WorkStealingExecutor
@@ -33,8 +35,6 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
     /// For an actor with exclusive cores, its thread: drains run there (set when the actor is
     /// placed, before the loop is used).
     nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
-    /// Starts queued calls; set once by the actor before the loop is used.
-    nonisolated(unsafe) var onPump: @Sendable () -> Void = {}
     private let state = SpinLocked(State())
     /// Items a drain runs before it lets the worker's other jobs go first.
     static let itemsPerTurn = 256
@@ -50,6 +50,13 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
             return Self.claimDrain(&state)
         }
         if schedule { scheduleDrain() }
+    }
+
+    /// Sets the pump (the actor's, which holds the loop: a dead actor sets nil to break the cycle;
+    /// a weak reference instead would give the actor a side table, and every retain and release
+    /// of it the slow path).
+    func setPump(_ pump: (@Sendable () -> Void)?) {
+        state.withLock { $0.pump = pump }
     }
 
     /// Asks the loop to run its pump soon (once, however often asked before it runs).
@@ -90,7 +97,7 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
             let next: Item? = state.withLock { state in
                 if state.pumpWanted {
                     state.pumpWanted = false
-                    return .pump
+                    if let pump = state.pump { return .pump(pump) }
                 }
                 if let job = state.jobs.popFirst() { return .job(job) }
                 state.scheduled = false
@@ -98,7 +105,7 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
             }
             switch next {
             case nil: return
-            case .pump: onPump()
+            case .pump(let pump): pump()
             case .job(let job): job.runSynchronously(on: asUnownedTaskExecutor())
             }
         }

@@ -31,7 +31,7 @@ extension ActorHandle {
     /// Calls an async `body` on the instance (Ray's `async def` method). Disfavored, as the sync
     /// closure form is: a sync closure also converts to this type, and a method reference of a
     /// Sendable class fits it too (the method forms must win).
-    @_disfavoredOverload
+    @_disfavoredOverload @inlinable
     public func remote<Result: Sendable>(
         _ body: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
@@ -39,7 +39,7 @@ extension ActorHandle {
     }
 
     /// Calls an async `body` on the instance in concurrency group `group`.
-    @_disfavoredOverload
+    @_disfavoredOverload @inlinable
     public func remote<Result: Sendable>(
         group: String?, _ body: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
@@ -47,33 +47,18 @@ extension ActorHandle {
     }
 
     /// Submits one async call; `invoke` runs on the instance once the arguments are ready.
+    /// Inlinable as ``submit(arguments:_:)`` is: specialized in the caller's module.
+    @inlinable
     func submitAsync<Result: Sendable>(
         arguments: [AnyObjectRef], _ invoke: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let runtime = core.runtime
-        let output: ObjectRef<Result>
-        do {
-            output = try runtime.store.makePending(of: Result.self)
-        } catch {
-            throw .shutDown
-        }
-        let call = AsyncActorCall(
-            id: runtime.nextTaskID(), shape: core.callShape, arguments: arguments,
-            output: output
-        ) { [core] () async throws -> Result in
-            guard let instance = core.instance else {
-                throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
-            }
-            return try await invoke(unsafeDowncast(instance, to: State.self))
-        }
+        let output = try runtime.pendingOutput(of: Result.self)
+        let call = AsyncActorMethodCall(
+            id: runtime.nextTaskID(), core: core, arguments: arguments, output: output, invoke: invoke)
         output.producer = call
-        do {
-            try core.enqueue(call, lane: try core.lane(ofGroup: concurrencyGroup))
-        } catch {
-            call.recordEvent(.submitted)
-            call.finish(failing: error)
-        }
+        core.submit(call, toGroup: concurrencyGroup)
         return output
     }
 }

@@ -41,3 +41,44 @@ final class ActorMethodCall<State: AnyObject, Result: Sendable>: TaskRecord, @un
 
     override var returnIDs: [ObjectID] { [output.id] }
 }
+
+/// A call of an async method (or closure) on an async or threaded actor's instance, with one
+/// return object of type `Result`: ``ActorMethodCall``'s layout for the async forms (Ray's
+/// `async def` methods), run inside a Swift `Task` (see ActorCore+Async.swift).
+///
+/// Thread safety as for ``ActorMethodCall``; the running `Task`'s handle is under a lock
+/// (``AsyncActorCallRecord``).
+@usableFromInline
+final class AsyncActorMethodCall<State: AnyObject, Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
+    @usableFromInline let core: ActorCore
+    @usableFromInline let invoke: @Sendable (State) async throws -> Result
+    @usableFromInline var output: TaskOutput<Result>
+
+    /// Its `run` is `runAndDeliver` as the caller's module specialized it (see
+    /// ``ActorMethodCall``).
+    @inlinable
+    init(
+        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], output: ObjectRef<Result>,
+        invoke: @escaping @Sendable (State) async throws -> Result
+    ) {
+        self.core = core
+        self.invoke = invoke
+        self.output = TaskOutput(output)
+        super.init(id: id, shape: core.callShape, arguments: arguments) { record in
+            try await unsafeDowncast(record, to: AsyncActorMethodCall<State, Result>.self).runAndDeliver()
+        }
+    }
+
+    /// Runs the method on the instance and stores what it returns.
+    @inlinable
+    nonisolated(nonsending) final func runAndDeliver() async throws {
+        guard let instance = core.instance else {
+            throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
+        }
+        try deliver(try await invoke(unsafeDowncast(instance, to: State.self)), into: &output)
+    }
+
+    override func failReturns(with error: any Error) { output.fail(with: error) }
+
+    override var returnIDs: [ObjectID] { [output.id] }
+}

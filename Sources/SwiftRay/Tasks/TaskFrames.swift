@@ -53,10 +53,27 @@ final class TaskFrames {
     /// async body carries its frame as a task-local value instead.
     @TaskLocal static var asyncFrame: Frame?
 
+    /// The slot of the lane worker (an async actor's, see ActorCore+LaneWorkers.swift) whose
+    /// `Task` is running: set once per worker, its frame changed per call (a task-local value
+    /// per call would cost a push, a pop and their executor checks on every call). A `Task`
+    /// that a call starts inherits the slot, and reads whatever call the worker runs then.
+    @TaskLocal static var laneWorkerSlot: FrameSlot?
+
+    /// The frame of the call a lane worker runs now, if any. Thread-safe (under a lock: the
+    /// worker writes it, `Task`s its calls started may read it).
+    final class FrameSlot: Sendable {
+        private let slot = SpinLocked<Frame?>(nil)
+
+        var frame: Frame? {
+            get { slot.withLock { $0 } }
+            set { slot.withLock { $0 = newValue } }
+        }
+    }
+
     /// The innermost frame of `runtime`'s tasks: the running async body's, else the innermost
     /// one on the calling thread.
     static func innermost(of runtime: ObjectIdentifier) -> Frame? {
-        if let frame = asyncFrame { return frame.runtime == runtime ? frame : nil }
+        if let frame = asyncFrame ?? laneWorkerSlot?.frame { return frame.runtime == runtime ? frame : nil }
         guard let frame = existing?.frames.last, frame.runtime == runtime else { return nil }
         return frame
     }
