@@ -12,21 +12,32 @@ final class RuntimeMetrics: @unchecked Sendable {
     private let timer: DispatchSourceTimer
     private let queue = DispatchQueue(label: "swiftray.metrics")
 
+    /// What the samples read: the runtime's parts, held strongly (no reference to the runtime
+    /// itself: a weak one would give it a side table, and every retain and release of it the
+    /// slow path). Immutable; thread-safe (its parts are).
+    private struct Sources: @unchecked Sendable {
+        let events: TaskEventLog?
+        let executor: WorkStealingExecutor
+        let store: ObjectStore
+    }
+
     init(runtime: RayRuntime, interval: Double) {
         timer = DispatchSource.makeTimerSource(queue: queue)
         let nanoseconds = max(1_000_000, Int(interval * 1e9))
         timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
-        timer.setEventHandler { [weak runtime] in
-            guard let runtime, !runtime.isShutDown else { return }
-            Self.sample(runtime)
+        let sources = Sources(events: runtime.events, executor: runtime.executor, store: runtime.store)
+        timer.setEventHandler {
+            guard !sources.executor.isShuttingDown else { return }
+            Self.sample(sources)
         }
         timer.resume()
     }
 
+    /// Stops sampling (the runtime's shutdown calls it).
     func stop() { timer.cancel() }
 
     /// Reads every figure once and records it.
-    static func sample(_ runtime: RayRuntime) {
+    private static func sample(_ runtime: Sources) {
         if let totals = runtime.events?.totals() {
             for (kind, count) in totals {
                 Gauge(label: "swiftray_tasks_total", dimensions: [("event", "\(kind)")]).record(count)
