@@ -109,7 +109,12 @@ def actor_overloads(is_async=False):
             out.append("    @inlinable")
             out.append(f"    public func remote{generics}({all_params}) throws(RuntimeError) -> ObjectRef<Result> {{")
             out.append("        let method = MethodReference(function: method)")
-            out.append(f"        return try {submit}(arguments: [{', '.join(refs)}]) {{ {call_prefix} method.function($0)({', '.join(values)}) }}")
+            if is_async:
+                out.append(f"        return try submitAsync(arguments: [{', '.join(refs)}], returning: Result.self) {{ record in")
+                out.append(f"            try await AsyncActorMethodCall<State, Result>.deliver(record) {{ try await method.function($0)({', '.join(values)}) }}")
+                out.append("        }")
+            else:
+                out.append(f"        return try {submit}(arguments: [{', '.join(refs)}]) {{ {call_prefix} method.function($0)({', '.join(values)}) }}")
             out.append("    }")
             out.append("")
     return out

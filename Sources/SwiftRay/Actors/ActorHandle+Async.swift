@@ -35,7 +35,9 @@ extension ActorHandle {
     public func remote<Result: Sendable>(
         _ body: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        try submitAsync(arguments: []) { try await body($0) }
+        try submitAsync(arguments: [], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await body($0) }
+        }
     }
 
     /// Calls an async `body` on the instance in concurrency group `group`.
@@ -43,20 +45,24 @@ extension ActorHandle {
     public func remote<Result: Sendable>(
         group: String?, _ body: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        try options(concurrencyGroup: group).submitAsync(arguments: []) { try await body($0) }
+        try options(concurrencyGroup: group).submitAsync(arguments: [], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await body($0) }
+        }
     }
 
-    /// Submits one async call; `invoke` runs on the instance once the arguments are ready.
-    /// Inlinable as ``submit(arguments:_:)`` is: specialized in the caller's module.
+    /// Submits one async call: `run` runs it on the instance once the arguments are ready
+    /// (``AsyncActorMethodCall/deliver(_:_:)`` around the method). Inlinable as
+    /// ``submit(arguments:_:)`` is: specialized in the caller's module.
     @inlinable
     func submitAsync<Result: Sendable>(
-        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable (State) async throws -> Result
+        arguments: [AnyObjectRef], returning: Result.Type,
+        _ run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let runtime = core.runtime
         let output = try runtime.pendingOutput(of: Result.self)
-        let call = AsyncActorMethodCall(
-            id: runtime.nextTaskID(), core: core, arguments: arguments, output: output, invoke: invoke)
+        let call = AsyncActorMethodCall<State, Result>(
+            id: runtime.nextTaskID(), core: core, arguments: arguments, output: output, run: run)
         output.producer = call
         core.submit(call, toGroup: concurrencyGroup)
         return output

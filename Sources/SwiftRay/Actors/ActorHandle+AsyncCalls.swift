@@ -9,104 +9,134 @@ extension ActorHandle {
     @inlinable
     public func remote<Result: Sendable>(_ method: sending @escaping (State) -> () async throws -> Result) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: []) { try await method.function($0)() }
+        return try submitAsync(arguments: [], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)() }
+        }
     }
 
     /// Calls an async method of the instance (value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) async throws -> Result, _ a: A) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: []) { try await method.function($0)(a) }
+        return try submitAsync(arguments: [], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a) }
+        }
     }
 
     /// Calls an async method of the instance (ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) async throws -> Result, _ a: ObjectRef<A>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a]) { try await method.function($0)(a.resolvedValue()) }
+        return try submitAsync(arguments: [a], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue()) }
+        }
     }
 
     /// Calls an async method of the instance (value, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: A, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: []) { try await method.function($0)(a, b) }
+        return try submitAsync(arguments: [], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b) }
+        }
     }
 
     /// Calls an async method of the instance (value, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b]) { try await method.function($0)(a, b.resolvedValue()) }
+        return try submitAsync(arguments: [b], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b.resolvedValue()) }
+        }
     }
 
     /// Calls an async method of the instance (ref, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a]) { try await method.function($0)(a.resolvedValue(), b) }
+        return try submitAsync(arguments: [a], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b) }
+        }
     }
 
     /// Calls an async method of the instance (ref, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, b]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue()) }
+        return try submitAsync(arguments: [a, b], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b.resolvedValue()) }
+        }
     }
 
     /// Calls an async method of the instance (value, value, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: []) { try await method.function($0)(a, b, c) }
+        return try submitAsync(arguments: [], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b, c) }
+        }
     }
 
     /// Calls an async method of the instance (value, value, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [c]) { try await method.function($0)(a, b, c.resolvedValue()) }
+        return try submitAsync(arguments: [c], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b, c.resolvedValue()) }
+        }
     }
 
     /// Calls an async method of the instance (value, ref, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b]) { try await method.function($0)(a, b.resolvedValue(), c) }
+        return try submitAsync(arguments: [b], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b.resolvedValue(), c) }
+        }
     }
 
     /// Calls an async method of the instance (value, ref, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b, c]) { try await method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
+        return try submitAsync(arguments: [b, c], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
+        }
     }
 
     /// Calls an async method of the instance (ref, value, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a]) { try await method.function($0)(a.resolvedValue(), b, c) }
+        return try submitAsync(arguments: [a], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b, c) }
+        }
     }
 
     /// Calls an async method of the instance (ref, value, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, c]) { try await method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
+        return try submitAsync(arguments: [a, c], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
+        }
     }
 
     /// Calls an async method of the instance (ref, ref, value), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, b]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
+        return try submitAsync(arguments: [a, b], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
+        }
     }
 
     /// Calls an async method of the instance (ref, ref, ref), e.g. `actor.remote(Counter.asyncAdd, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, b, c]) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
+        return try submitAsync(arguments: [a, b, c], returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
+        }
     }
 }

@@ -51,31 +51,32 @@ final class ActorMethodCall<State: AnyObject, Result: Sendable>: TaskRecord, @un
 @usableFromInline
 final class AsyncActorMethodCall<State: AnyObject, Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
     @usableFromInline let core: ActorCore
-    @usableFromInline let invoke: @Sendable (State) async throws -> Result
     @usableFromInline var output: TaskOutput<Result>
 
-    /// Its `run` is `runAndDeliver` as the caller's module specialized it (see
-    /// ``ActorMethodCall``).
+    /// `run` is made where the call is (see ``ActorHandle/submitAsync(arguments:returning:_:)``):
+    /// ``deliver(_:_:)`` with the method inlined into it.
     @inlinable
     init(
         id: TaskID, core: ActorCore, arguments: [AnyObjectRef], output: ObjectRef<Result>,
-        invoke: @escaping @Sendable (State) async throws -> Result
+        run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
         self.core = core
-        self.invoke = invoke
         self.output = TaskOutput(output)
-        super.init(id: id, shape: core.callShape, arguments: arguments) { record in
-            try await unsafeDowncast(record, to: AsyncActorMethodCall<State, Result>.self).runAndDeliver()
-        }
+        super.init(id: id, shape: core.callShape, arguments: arguments, run: run)
     }
 
-    /// Runs the method on the instance and stores what it returns.
-    @inlinable
-    nonisolated(nonsending) final func runAndDeliver() async throws {
-        guard let instance = core.instance else {
-            throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
+    /// Runs `method` on the instance for the call `record` (one of this type) and stores what it
+    /// returns. Always inlined into a call's `run`, and `method` (a closure literal) into it:
+    /// the call then costs one `await` level of the runtime's, each level an executor check.
+    @inlinable @inline(__always)
+    nonisolated(nonsending) static func deliver(
+        _ record: AsyncActorCallRecord, _ method: (State) async throws -> Result
+    ) async throws {
+        let call = unsafeDowncast(record, to: Self.self)
+        guard let instance = call.core.instance else {
+            throw ActorError.actorDied(actor: call.core.displayName, reason: "its instance is gone")
         }
-        try deliver(try await invoke(unsafeDowncast(instance, to: State.self)), into: &output)
+        try call.deliver(try await method(unsafeDowncast(instance, to: State.self)), into: &call.output)
     }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
