@@ -75,11 +75,10 @@ extension ActorCore {
 
     /// A sync call's body with its frame on the thread; a thrown error fails it (or the actor).
     func runSyncBody(_ call: TaskRecord, lane: Int) {
-        let frames = TaskFrames.current
-        frames.push(frame(of: call))
-        defer { frames.pop() }
         do {
-            try call.runBody()
+            try TaskFrames.running(call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store)) {
+                try call.runBody()
+            }
             call.recordEvent(.finished)
         } catch {
             failed(call, with: error, lane: lane)

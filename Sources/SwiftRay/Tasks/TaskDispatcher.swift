@@ -223,11 +223,8 @@ final class TaskDispatcher: @unchecked Sendable {
         task.attempt += 1
         task.state.store(.running, ordering: .relaxed)
         task.recordEvent(.started)
-        let frames = TaskFrames.current
-        frames.push(.init(task: task, lease: lease, actor: nil, runtime: runtimeID))
-        defer { frames.pop() }
         do {
-            try task.runBody()
+            try TaskFrames.running(task, lease: lease, actor: nil, runtime: runtimeID) { try task.runBody() }
             task.recordEvent(.finished)
         } catch {
             if task.cancelled.load(ordering: .acquiring) {

@@ -4,8 +4,8 @@ import Glibc
 /// other tasks meanwhile, so one thread may have several frames. The runtime context, the
 /// cancellation check and the blocked-wait protocol read the innermost frame.
 ///
-/// One instance per thread, reached through a thread-local key; used only by its thread (not
-/// thread-safe, and never shared).
+/// One instance per thread, reached through a thread-local key (and used through it without
+/// retaining it); used only by its thread (not thread-safe, and never shared).
 final class TaskFrames {
     /// One running task. Immutable; thread-safe (its references are to thread-safe objects).
     struct Frame: @unchecked Sendable {
@@ -18,35 +18,54 @@ final class TaskFrames {
         let runtime: ObjectIdentifier
     }
 
-    private(set) var frames: [Frame] = []
+    /// A frame on this thread, its objects held unretained: the code that pushes it keeps the
+    /// task, lease and actor alive until it pops it (a strong frame cost a retain and a release
+    /// of each, per task, on objects the submitting thread touches too).
+    private struct ThreadFrame {
+        unowned(unsafe) let task: TaskRecord
+        unowned(unsafe) let lease: Lease?
+        unowned(unsafe) let actor: ActorCore?
+        let runtime: ObjectIdentifier
+    }
+
+    private var frames: [ThreadFrame] = []
 
     private init() { frames.reserveCapacity(4) }
 
     private static let key = ThreadOwnedKey.make()
 
-    /// The calling thread's frames, made on first use.
+    /// Runs `body` with the calling thread's frames (made on first use), touching no reference
+    /// count: the thread's key holds them.
     @inline(__always)
-    static var current: TaskFrames {
+    private static func withCurrent<R>(_ body: (TaskFrames) throws -> R) rethrows -> R {
         if let pointer = pthread_getspecific(key) {
-            return Unmanaged<TaskFrames>.fromOpaque(pointer).takeUnretainedValue()
+            return try Unmanaged<TaskFrames>.fromOpaque(pointer)._withUnsafeGuaranteedRef(body)
         }
         let frames = TaskFrames()
         pthread_setspecific(key, Unmanaged.passRetained(frames).toOpaque())
-        return frames
+        return try body(frames)
     }
 
-    /// The calling thread's frames if it ever ran a task, without making them.
+    /// Runs `body` as the calling thread's innermost frame: `task` (on `lease`, or a call of
+    /// `actor`) of the runtime `runtime`. The caller keeps them alive meanwhile.
     @inline(__always)
-    static var existing: TaskFrames? {
+    static func running<R>(
+        _ task: TaskRecord, lease: Lease?, actor: ActorCore?, runtime: ObjectIdentifier, _ body: () throws -> R
+    ) rethrows -> R {
+        withCurrent { $0.frames.append(ThreadFrame(task: task, lease: lease, actor: actor, runtime: runtime)) }
+        defer { withCurrent { _ = $0.frames.removeLast() } }
+        return try body()
+    }
+
+    /// The innermost frame on the calling thread if it is `runtime`'s, retained (its objects are
+    /// alive: they are running on this thread).
+    private static func innermostOnThread(of runtime: ObjectIdentifier) -> Frame? {
         guard let pointer = pthread_getspecific(key) else { return nil }
-        return Unmanaged<TaskFrames>.fromOpaque(pointer).takeUnretainedValue()
+        return Unmanaged<TaskFrames>.fromOpaque(pointer)._withUnsafeGuaranteedRef { frames in
+            guard let frame = frames.frames.last, frame.runtime == runtime else { return nil }
+            return Frame(task: frame.task, lease: frame.lease, actor: frame.actor, runtime: frame.runtime)
+        }
     }
-
-    @inline(__always)
-    func push(_ frame: Frame) { frames.append(frame) }
-
-    @inline(__always)
-    func pop() { frames.removeLast() }
 
     /// The frame of the async task or async actor call whose Swift `Task` is running: its body
     /// may resume on any worker, whose thread frames belong to whatever that worker runs, so an
@@ -74,7 +93,6 @@ final class TaskFrames {
     /// one on the calling thread.
     static func innermost(of runtime: ObjectIdentifier) -> Frame? {
         if let frame = asyncFrame ?? laneWorkerSlot?.frame { return frame.runtime == runtime ? frame : nil }
-        guard let frame = existing?.frames.last, frame.runtime == runtime else { return nil }
-        return frame
+        return innermostOnThread(of: runtime)
     }
 }
