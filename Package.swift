@@ -30,6 +30,8 @@ let package = Package(
         ),
         // Two reference-count entry points of the Swift runtime, for the object store's table.
         .systemLibrary(name: "CSwiftRuntime"),
+        // The CPU's cycle counter, for the timestamps of task events.
+        .systemLibrary(name: "CCycleCounter"),
 
         // The machine as values: NUMA domains, CPU sets, GPUs, distances; binding.
         .target(
@@ -51,6 +53,7 @@ let package = Package(
                 "RayTopology",
                 "RayScheduling",
                 "CSwiftRuntime",
+                "CCycleCounter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

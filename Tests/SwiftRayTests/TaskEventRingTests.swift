@@ -11,12 +11,12 @@ struct TaskEventRingTests {
         let ring = TaskEventRing(capacity: 64, log: 1, serial: 7)
         for index in 0..<200 {
             _ = ring.append(
-                task: UInt64(index), nanoseconds: index * 10, name: UInt32(index), domain: Int16(index % 3),
+                task: UInt64(index), stamp: index * 10, name: UInt32(index), domain: Int16(index % 3),
                 worker: -1, kind: index % 2 == 0 ? .started : .finished)
         }
         let slots = ring.slots()
         #expect(slots.map(\.task) == (136..<200).map(UInt64.init))
-        #expect(slots.allSatisfy { $0.nanoseconds == Int($0.task) * 10 && $0.name == UInt32($0.task) })
+        #expect(slots.allSatisfy { $0.stamp == Int($0.task) * 10 && $0.name == UInt32($0.task) })
         #expect(slots.allSatisfy { $0.domain == Int16($0.task % 3) && $0.worker == -1 })
         #expect(slots.first?.key == 7 << 40 | 136)
         #expect(ring.dropped == 136)
@@ -35,7 +35,7 @@ struct TaskEventRingTests {
                 for slot in ring.slots() {
                     // Every field derives from the task id: a mix of two events would not match.
                     let task = slot.task
-                    if slot.nanoseconds != Int(task &* 3) || slot.name != UInt32(truncatingIfNeeded: task)
+                    if slot.stamp != Int(task &* 3) || slot.name != UInt32(truncatingIfNeeded: task)
                         || slot.domain != Int16(truncatingIfNeeded: task & 0x7fff)
                         || slot.kind != (task % 2 == 0 ? .started : .finished)
                     {
@@ -50,7 +50,7 @@ struct TaskEventRingTests {
         while task < 300_000 || reads.load(ordering: .relaxed) < 20 {
             defer { task += 1 }
             _ = ring.append(
-                task: task, nanoseconds: Int(task &* 3), name: UInt32(truncatingIfNeeded: task),
+                task: task, stamp: Int(task &* 3), name: UInt32(truncatingIfNeeded: task),
                 domain: Int16(truncatingIfNeeded: task & 0x7fff), worker: 0, kind: task % 2 == 0 ? .started : .finished)
         }
         done.store(true, ordering: .releasing)

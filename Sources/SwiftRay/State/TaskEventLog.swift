@@ -61,12 +61,15 @@ final class TaskEventLog: @unchecked Sendable {
     /// The executor whose workers record (to name the worker and domain of an event), by
     /// address: the hot path compares it with the calling worker's and never touches the object.
     private let executorAddress: UnsafeMutableRawPointer
+    /// The events' clock (stamps become nanoseconds in ``snapshot()``).
+    let clock: EventClock
     /// This log's identity in the threads' caches (never reused, unlike an address).
     let serial: UInt64
     private static let serials = Atomic<UInt64>(1)
     private static let ringSerials = Atomic<UInt64>(1)
 
-    init(capacity: Int, executor: WorkStealingExecutor) {
+    init(capacity: Int, executor: WorkStealingExecutor, clock: EventClock = EventClock()) {
+        self.clock = clock
         var size = 64
         while size < capacity / 16 { size <<= 1 }
         perThread = size
@@ -94,11 +97,11 @@ final class TaskEventLog: @unchecked Sendable {
         let carriesName = carriesName || kind == .submitted
         // A submission is the first event of its task whatever its time, so it reads no clock
         // (the submitting thread is the usual bottleneck); it sorts first, with time 0.
-        let nanoseconds = carriesName ? 0 : MonotonicClock.nanoseconds
+        let stamp = carriesName ? 0 : clock.now()
         let name = carriesName ? task.shape.eventNameID : 0
         let position = TaskEventRing.withCurrent(of: self) { ring in
             ring.append(
-                task: task.id.rawValue, nanoseconds: nanoseconds, name: name, domain: domain, worker: worker, kind: kind)
+                task: task.id.rawValue, stamp: stamp, name: name, domain: domain, worker: worker, kind: kind)
         }
         if let error { noteError(error, position: position) }
     }
@@ -149,13 +152,14 @@ final class TaskEventLog: @unchecked Sendable {
             }
         }
         let table = names.withLock { $0 }
+        let toNanoseconds = clock.converter()
         return read.enumerated()
-            .sorted { ($0.element.0.nanoseconds, $0.offset) < ($1.element.0.nanoseconds, $1.offset) }
+            .sorted { ($0.element.0.stamp, $0.offset) < ($1.element.0.stamp, $1.offset) }
             .map { _, entry in
                 let (event, error) = entry
                 let named = event.name > 0 && Int(event.name) <= table.count ? table[Int(event.name) - 1] : nil
                 return TaskEvent(
-                    task: TaskID(event.task), kind: event.kind, nanoseconds: event.nanoseconds,
+                    task: TaskID(event.task), kind: event.kind, nanoseconds: toNanoseconds(event.stamp),
                     domain: Int32(event.domain), worker: Int32(event.worker), name: named?.name, actor: named?.actor,
                     error: error)
             }

@@ -17,7 +17,7 @@ final class TaskEventRing: @unchecked Sendable {
     /// One event as read back. A plain value.
     struct Slot {
         let task: UInt64
-        let nanoseconds: Int
+        let stamp: Int
         let name: UInt32
         let domain: Int16
         let worker: Int16
@@ -54,13 +54,13 @@ final class TaskEventRing: @unchecked Sendable {
 
     /// Appends an event (owning thread only); returns its key in the log's error table.
     @inline(__always)
-    func append(task: UInt64, nanoseconds: Int, name: UInt32, domain: Int16, worker: Int16, kind: TaskEvent.Kind) -> UInt64 {
+    func append(task: UInt64, stamp: Int, name: UInt32, domain: Int16, worker: Int16, kind: TaskEvent.Kind) -> UInt64 {
         let position = written.load(ordering: .relaxed)
         let base = (position & mask) &* 4
         words[base].store(0, ordering: .relaxed)
         atomicMemoryFence(ordering: .releasing)
         words[base + 1].store(task, ordering: .relaxed)
-        words[base + 2].store(UInt64(bitPattern: Int64(nanoseconds)), ordering: .relaxed)
+        words[base + 2].store(UInt64(bitPattern: Int64(stamp)), ordering: .relaxed)
         let packed = UInt64(name) | UInt64(UInt16(bitPattern: domain)) << 32 | UInt64(UInt16(bitPattern: worker)) << 48
         words[base + 3].store(packed, ordering: .relaxed)
         words[base].store(UInt64(position + 1) << 8 | UInt64(kind.rawValue), ordering: .releasing)
@@ -87,7 +87,7 @@ final class TaskEventRing: @unchecked Sendable {
                   let kind = TaskEvent.Kind(rawValue: UInt8(truncatingIfNeeded: sequence))
             else { continue }
             result.append(Slot(
-                task: task, nanoseconds: Int(Int64(bitPattern: time)), name: UInt32(truncatingIfNeeded: packed),
+                task: task, stamp: Int(Int64(bitPattern: time)), name: UInt32(truncatingIfNeeded: packed),
                 domain: Int16(bitPattern: UInt16(truncatingIfNeeded: packed >> 32)),
                 worker: Int16(bitPattern: UInt16(truncatingIfNeeded: packed >> 48)), kind: kind,
                 key: serial << 40 | UInt64(position)))
