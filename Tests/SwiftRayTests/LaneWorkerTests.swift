@@ -36,6 +36,21 @@ final class LaneProbe: @unchecked Sendable {
         return false
     }
 
+    /// Calls whose body ran (see ``countRun(_:)``).
+    var runs = 0
+
+    /// Counts that its body ran.
+    func countRun(_ value: Int) async -> Int {
+        runs += 1
+        return value
+    }
+
+    /// ``countRun(_:)`` for a threaded actor.
+    func countRunSync(_ value: Int) -> Int {
+        runs += 1
+        return value
+    }
+
     /// Whether the running call's `Task` is cancelled.
     func seesCancellation() async -> Bool { Task.isCancelled }
 
@@ -94,6 +109,24 @@ struct LaneWorkerTests {
                 #expect(throws: TaskCancelled.self) { try ray.get(sleeping, timeout: 30) }
                 #expect(try ray.get(next, timeout: 30) == false)
             }
+        }
+    }
+
+    @Test("cancelling a call that waits for its argument ends the wait: its body never runs, the lane goes on")
+    func cancelWhileWaitingForAnArgument() throws {
+        try withRuntime { ray in
+            let actor = try probeActor(ray, maxConcurrency: 1)
+            for _ in 0..<20 {
+                let argument = try ray.store.makePending(of: Int.self)
+                let waiting = try actor.remote(LaneProbe.countRun, argument)
+                // Taken by a worker, which now awaits the argument (the call holds the slot).
+                #expect(waitUntil { actor.core.state.withLock { $0.lanes[0].running == 1 && $0.lanes[0].mailbox.isEmpty } })
+                #expect(try ray.cancel(waiting))
+                #expect(throws: TaskCancelled.self) { try ray.get(waiting, timeout: 30) }
+                try ray.store.fulfil(argument, with: 7)
+                #expect(try ray.get(try actor.remote(LaneProbe.seesCancellation), timeout: 30) == false)
+            }
+            #expect(try ray.get(try actor.remote { $0.runs }, timeout: 30) == 0)
         }
     }
 

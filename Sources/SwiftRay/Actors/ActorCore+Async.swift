@@ -25,7 +25,9 @@ extension ActorCore {
     /// sync, an async body with its frame as a task-local value.
     func runOnTask(_ call: TaskRecord, lane: Int) async {
         guard callMayStart(call) else { return }
-        if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return }
+        if !call.arguments.isEmpty {
+            guard await argumentsArrived(for: call), callMayStart(call) else { return }
+        }
         beginAttempt(call)
         guard let asyncCall = call as? AsyncActorCallRecord else {
             runSyncBody(call, lane: lane)

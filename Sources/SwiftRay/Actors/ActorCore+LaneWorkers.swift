@@ -121,13 +121,17 @@ extension ActorCore {
         _ call: TaskRecord, lane: Int, worker: LaneWorker, slot: TaskFrames.FrameSlot
     ) async -> Bool {
         guard callMayStart(call) else { return false }
-        if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return false }
+        // Attached before the arguments are awaited: a cancel then ends that wait too.
+        let asyncCall = call as? AsyncActorCallRecord
+        if let asyncCall, let task = worker.task, asyncCall.attach(task) { task.cancel() }
+        if !call.arguments.isEmpty {
+            guard await argumentsArrived(for: call), callMayStart(call) else { return asyncCall?.detach() ?? false }
+        }
         beginAttempt(call)
-        guard let asyncCall = call as? AsyncActorCallRecord else {
+        guard let asyncCall else {
             runSyncBody(call, lane: lane)
             return false
         }
-        if let task = worker.task, asyncCall.attach(task) { task.cancel() }
         slot.frame = frame(of: call)
         do {
             try await asyncCall.run(asyncCall)

@@ -347,6 +347,8 @@ final class ActorCore: @unchecked Sendable {
                 call.finish(failing: error)
                 return
             }
+            // Cancelled while it waited: its body must not run.
+            guard callMayStart(call) else { return }
         }
         beginAttempt(call)
         runSyncBody(call, lane: lane)
