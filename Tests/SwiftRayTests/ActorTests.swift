@@ -226,12 +226,9 @@ struct ActorTests {
         try withRuntime { ray in
             let actor = try ray.actor { LaneProbe() }
             for _ in 0..<20 {
-                let argument = try ray.store.makePending(of: Int.self)
-                let waiting = try actor.remote(LaneProbe.countRunSync, argument)
-                #expect(waitUntil { actor.core.state.withLock { $0.lanes[0].running == 1 && $0.lanes[0].mailbox.isEmpty } })
-                #expect(try ray.cancel(waiting))
-                #expect(throws: TaskCancelled.self) { try ray.get(waiting, timeout: 30) }
-                try ray.store.fulfil(argument, with: 7)
+                try cancelWhileTheArgumentIsPending(ray, actor) {
+                    try actor.remote(LaneProbe.countRunSync, $0)
+                }
                 #expect(try ray.get(try actor.remote { $0.runs }, timeout: 30) == 0)
             }
         }

@@ -61,6 +61,20 @@ final class LaneProbe: @unchecked Sendable {
     }
 }
 
+/// Submits `call` with a pending argument, waits until the actor took it (it holds the
+/// lane's only slot while it waits for the argument), cancels it, checks that its ref
+/// throws `TaskCancelled`, then provides the argument.
+func cancelWhileTheArgumentIsPending(
+    _ ray: RayRuntime, _ actor: ActorHandle<LaneProbe>, _ call: (ObjectRef<Int>) throws -> ObjectRef<Int>
+) throws {
+    let argument = try ray.store.makePending(of: Int.self)
+    let waiting = try call(argument)
+    #expect(waitUntil { actor.core.state.withLock { $0.lanes[0].running == 1 && $0.lanes[0].mailbox.isEmpty } })
+    #expect(try ray.cancel(waiting))
+    #expect(throws: TaskCancelled.self) { try ray.get(waiting, timeout: 30) }
+    try ray.store.fulfil(argument, with: 7)
+}
+
 @Suite("Async actors: lane workers", .timeLimit(.minutes(5)))
 struct LaneWorkerTests {
     /// An async actor whose calls can read their lane.
@@ -117,13 +131,7 @@ struct LaneWorkerTests {
         try withRuntime { ray in
             let actor = try probeActor(ray, maxConcurrency: 1)
             for _ in 0..<20 {
-                let argument = try ray.store.makePending(of: Int.self)
-                let waiting = try actor.remote(LaneProbe.countRun, argument)
-                // Taken by a worker, which now awaits the argument (the call holds the slot).
-                #expect(waitUntil { actor.core.state.withLock { $0.lanes[0].running == 1 && $0.lanes[0].mailbox.isEmpty } })
-                #expect(try ray.cancel(waiting))
-                #expect(throws: TaskCancelled.self) { try ray.get(waiting, timeout: 30) }
-                try ray.store.fulfil(argument, with: 7)
+                try cancelWhileTheArgumentIsPending(ray, actor) { try actor.remote(LaneProbe.countRun, $0) }
                 #expect(try ray.get(try actor.remote(LaneProbe.seesCancellation), timeout: 30) == false)
             }
             #expect(try ray.get(try actor.remote { $0.runs }, timeout: 30) == 0)

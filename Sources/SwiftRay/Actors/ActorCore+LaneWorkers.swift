@@ -48,11 +48,16 @@ extension ActorCore {
         case end(wantsPump: Bool, endReason: String?)
     }
 
-    /// Asks for a lane's pump if no worker is between calls, the lane has mail and a free slot,
-    /// and none is requested already. Whether the caller must call `requestPump()`.
+    /// Whether `lane` needs another worker now: none is between calls, yet mail waits and a
+    /// slot is free.
+    static func needsWorker(_ lane: Lane) -> Bool {
+        lane.workers == lane.running && lane.running < lane.limit && !lane.mailbox.isEmpty
+    }
+
+    /// Asks for a lane's pump if it needs a worker and none is requested already. Whether the
+    /// caller must call `requestPump()`.
     static func claimPump(_ lane: inout Lane) -> Bool {
-        guard !lane.pumpRequested, lane.workers == lane.running, lane.running < lane.limit, !lane.mailbox.isEmpty
-        else { return false }
+        guard !lane.pumpRequested, needsWorker(lane) else { return false }
         lane.pumpRequested = true
         return true
     }
@@ -62,9 +67,7 @@ extension ActorCore {
     func pump(lane: Int) {
         let start: Bool = state.withLock { state in
             state.lanes[lane].pumpRequested = false
-            guard state.phase == .alive, state.lanes[lane].workers == state.lanes[lane].running,
-                  state.lanes[lane].running < state.lanes[lane].limit, !state.lanes[lane].mailbox.isEmpty
-            else { return false }
+            guard state.phase == .alive, Self.needsWorker(state.lanes[lane]) else { return false }
             state.lanes[lane].workers += 1
             return true
         }
