@@ -48,10 +48,14 @@ extension ActorCore {
         return false
     }
 
-    /// Awaits the call's arguments, suspended; false when the call was failed instead (an
-    /// argument failed, or the wait ended by cancellation of the awaiting `Task`).
+    /// Awaits the call's arguments, suspended (and only when one is pending: each `await` level
+    /// costs executor checks); false when the call was failed instead (an argument failed, or
+    /// the wait ended by cancellation of the awaiting `Task`).
+    @inline(__always)
     nonisolated(nonsending) func argumentsArrived(for call: TaskRecord) async -> Bool {
-        await Self.awaitArguments(call.arguments, store: runtime.store)
+        if !call.arguments.allSatisfy(\.isComplete) {
+            await Self.awaitArguments(call.arguments, store: runtime.store)
+        }
         if let error = call.failedArgument() {
             call.finish(failing: error)
             return false
@@ -88,7 +92,7 @@ extension ActorCore {
     }
 
     /// Waits, suspended, until every entry is complete (or the awaiting task is cancelled).
-    static func awaitArguments(_ entries: [AnyObjectRef], store: ObjectStore) async {
+    nonisolated(nonsending) static func awaitArguments(_ entries: [AnyObjectRef], store: ObjectStore) async {
         for entry in entries where !entry.isComplete {
             guard await store.awaitCompletion(of: entry) else { return }
         }
