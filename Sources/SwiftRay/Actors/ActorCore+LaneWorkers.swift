@@ -135,14 +135,14 @@ extension ActorCore {
             runSyncBody(call, lane: lane)
             return false
         }
-        slot.frame = frame(of: call)
+        slot.set(call, actor: self, runtime: ObjectIdentifier(runtime.store))
         do {
             try await asyncCall.run(asyncCall)
             call.recordEvent(.finished)
         } catch {
             failed(call, with: error, lane: lane)
         }
-        slot.frame = nil
+        slot.clear()
         return asyncCall.detach()
     }
 

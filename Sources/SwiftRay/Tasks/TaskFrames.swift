@@ -78,15 +78,33 @@ final class TaskFrames {
     /// that a call starts inherits the slot, and reads whatever call the worker runs then.
     @TaskLocal static var laneWorkerSlot: FrameSlot?
 
-    /// The frame of the call a lane worker runs now, if any. Thread-safe (under a lock: the
-    /// worker writes it, `Task`s its calls started may read it).
-    final class FrameSlot: Sendable {
-        private let slot = SpinLocked<Frame?>(nil)
-
-        var frame: Frame? {
-            get { slot.withLock { $0 } }
-            set { slot.withLock { $0 = newValue } }
+    /// The frame of the call a lane worker runs now, if any, held unretained: the worker keeps
+    /// the call and the actor alive until it clears the slot, and a reader takes its references
+    /// under the slot's lock. Thread-safe (under a lock: the worker writes it, `Task`s its calls
+    /// started may read it).
+    final class FrameSlot: @unchecked Sendable {
+        private struct Entry {
+            unowned(unsafe) let task: TaskRecord
+            unowned(unsafe) let actor: ActorCore
+            let runtime: ObjectIdentifier
         }
+
+        private let slot = SpinLocked<Entry?>(nil)
+
+        /// The call's frame, retained.
+        var frame: Frame? {
+            slot.withLock { entry in
+                entry.map { Frame(task: $0.task, lease: nil, actor: $0.actor, runtime: $0.runtime) }
+            }
+        }
+
+        /// Makes `task`, a call of `actor`, the slot's frame until ``clear()``.
+        func set(_ task: TaskRecord, actor: ActorCore, runtime: ObjectIdentifier) {
+            slot.withLock { $0 = Entry(task: task, actor: actor, runtime: runtime) }
+        }
+
+        /// Empties the slot (before the worker lets go of the call).
+        func clear() { slot.withLock { $0 = nil } }
     }
 
     /// The innermost frame of `runtime`'s tasks: the running async body's, else the innermost
