@@ -127,13 +127,13 @@ extension ActorCore {
 /// safety as for ``TaskRecord``; the running `Task`'s handle is under a lock.
 @usableFromInline
 class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
-    /// The `Task` running the call, and whether a cancellation was delivered to it.
-    private struct Runner {
-        var task: Swift.Task<Void, Never>?
-        var cancelDelivered = false
-    }
-
-    private let runner = SpinLocked(Runner())
+    /// Guards `runner` and `cancelDelivered` (in the record: a ``SpinLocked`` box would be one
+    /// more allocation per call).
+    private let gate = SpinGate()
+    /// The `Task` running the call, while it runs.
+    @exclusivity(unchecked) private var runner: Swift.Task<Void, Never>?
+    /// Whether a cancellation was delivered to `runner`.
+    @exclusivity(unchecked) private var cancelDelivered = false
     /// Runs the body once on the record (the subclass's, specialized where it was made) and
     /// stores what it returns; throws what the body throws. A stored function rather than an
     /// override: each `await` level costs an executor check on return (`swift_task_switch`).
@@ -152,12 +152,12 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
     /// caller cancels the `Task` (a cancel either sees the handle or set the flag before this
     /// read: it sets the flag, then takes the same lock).
     func attach(_ handle: Swift.Task<Void, Never>) -> Bool {
-        runner.withLock { runner in
+        gate.withLock {
             guard !cancelled.load(ordering: .acquiring) else {
-                runner.cancelDelivered = true
+                cancelDelivered = true
                 return true
             }
-            runner.task = handle
+            runner = handle
             return false
         }
     }
@@ -166,17 +166,17 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
     /// from now on finds no `Task`. True when a cancellation was delivered to the `Task` (or is
     /// on its way): the worker must not run another call in it.
     func detach() -> Bool {
-        runner.withLock { runner in
-            runner.task = nil
-            return runner.cancelDelivered
+        gate.withLock {
+            runner = nil
+            return cancelDelivered
         }
     }
 
     override func cancellationRequested() {
-        let task: Swift.Task<Void, Never>? = runner.withLock { runner in
-            guard let task = runner.task else { return nil }
-            runner.task = nil
-            runner.cancelDelivered = true
+        let task: Swift.Task<Void, Never>? = gate.withLock {
+            guard let task = runner else { return nil }
+            runner = nil
+            cancelDelivered = true
             return task
         }
         task?.cancel()
