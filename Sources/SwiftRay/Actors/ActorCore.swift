@@ -82,10 +82,10 @@ final class ActorCore: @unchecked Sendable {
     /// call before it stops.
     let mailboxHint = QueueHint()
     /// The instance; see the type's thread-safety note.
-    @usableFromInline nonisolated(unsafe) var instance: AnyObject?
+    @usableFromInline @exclusivity(unchecked) nonisolated(unsafe) var instance: AnyObject?
     /// For an actor with exclusive cores, the thread on its PUs: set under the state lock when it
     /// is placed, before its factory job is queued, and kept across restarts.
-    nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
+    @exclusivity(unchecked) nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// The instance's type, set once before the handle is returned (lookup by name checks it).
     nonisolated(unsafe) var factoryType: ObjectIdentifier?
     /// Calls run at once when an actor is idle; a runner yields its worker after this many.

@@ -34,7 +34,7 @@ final class ActorEventLoop: TaskExecutor, @unchecked Sendable {
     let domain = Atomic<Int>(0)
     /// For an actor with exclusive cores, its thread: drains run there (set when the actor is
     /// placed, before the loop is used).
-    nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
+    @exclusivity(unchecked) nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     private let state = SpinLocked(State())
     /// Items a drain runs before it lets the worker's other jobs go first.
     static let itemsPerTurn = 256

@@ -9,7 +9,7 @@
 final class ActorMethodCall<State: AnyObject, Result: Sendable>: TaskRecord, @unchecked Sendable {
     @usableFromInline let core: ActorCore
     @usableFromInline let invoke: @Sendable (State) throws -> Result
-    @usableFromInline var output: TaskOutput<Result>
+    @usableFromInline @exclusivity(unchecked) var output: TaskOutput<Result>
     /// `runAndDeliver` as the caller's module specialized it (a function without context): the
     /// runner runs the typed part of the call without looking up generic metadata.
     @usableFromInline let specializedRun: (ActorMethodCall<State, Result>) throws -> Void
@@ -51,7 +51,7 @@ final class ActorMethodCall<State: AnyObject, Result: Sendable>: TaskRecord, @un
 @usableFromInline
 final class AsyncActorMethodCall<State: AnyObject, Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
     @usableFromInline let core: ActorCore
-    @usableFromInline var output: TaskOutput<Result>
+    @usableFromInline @exclusivity(unchecked) var output: TaskOutput<Result>
 
     /// `run` is made where the call is (see ``ActorHandle/submitAsync(arguments:returning:_:)``):
     /// ``deliver(_:_:)`` with the method inlined into it.

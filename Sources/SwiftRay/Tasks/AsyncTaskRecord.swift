@@ -14,7 +14,7 @@
 final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
     private let body: @Sendable () async throws -> Result
     /// The return object, referenced until the task ends (then the user's refs decide).
-    private var output: TaskOutput<Result>
+    @exclusivity(unchecked) private var output: TaskOutput<Result>
     private let dispatcher: TaskDispatcher
     /// The Swift `Task` of the attempt that runs now, if any.
     private let running = SpinLocked<Swift.Task<Void, Never>?>(nil)

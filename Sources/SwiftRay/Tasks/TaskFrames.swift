@@ -28,7 +28,7 @@ final class TaskFrames {
         let runtime: ObjectIdentifier
     }
 
-    private var frames: [ThreadFrame] = []
+    @exclusivity(unchecked) private var frames: [ThreadFrame] = []
 
     private init() { frames.reserveCapacity(4) }
 

@@ -32,7 +32,7 @@ class TaskRecord: @unchecked Sendable {
     /// the refs themselves, so they stay alive while the task is pending).
     var arguments: [AnyObjectRef]
     /// Attempts made so far (1 during the first run).
-    var attempt = 0
+    @exclusivity(unchecked) var attempt = 0
     @usableFromInline let cancelled = Atomic<Bool>(false)
     @usableFromInline let state = Atomic<TaskState>(.pendingArguments)
     /// The task's name: its function's (an actor call's: the actor's display name), read from
@@ -126,7 +126,7 @@ class TaskRecord: @unchecked Sendable {
 @usableFromInline
 final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
     @usableFromInline let body: @Sendable () throws -> Result
-    @usableFromInline var output: TaskOutput<Result>
+    @usableFromInline @exclusivity(unchecked) var output: TaskOutput<Result>
     /// `runAndDeliver` as the caller's module specialized it for `Result` (a function without
     /// context: no allocation): the worker runs the typed part of a task without looking up
     /// generic metadata.
@@ -158,7 +158,7 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
 /// Thread safety as for ``TaskRecord``.
 final class MultipleReturnTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
     private let body: @Sendable () throws -> [Element]
-    private var outputs: [ObjectRef<Element>]
+    @exclusivity(unchecked) private var outputs: [ObjectRef<Element>]
     private let outputIDs: [ObjectID]
 
     init(
