@@ -25,9 +25,7 @@ extension ActorCore {
     /// sync, an async body with its frame as a task-local value.
     func runOnTask(_ call: TaskRecord, lane: Int) async {
         guard callMayStart(call) else { return }
-        if !call.arguments.isEmpty {
-            guard await argumentsArrived(for: call), callMayStart(call) else { return }
-        }
+        if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return }
         beginAttempt(call)
         guard let asyncCall = call as? AsyncActorCallRecord else {
             runSyncBody(call, lane: lane)
@@ -49,8 +47,9 @@ extension ActorCore {
     }
 
     /// Awaits the call's arguments, suspended (and only when one is pending: each `await` level
-    /// costs executor checks); false when the call was failed instead (an argument failed, or
-    /// the wait ended by cancellation of the awaiting `Task`).
+    /// costs executor checks); false when the call was failed instead (an argument failed, the
+    /// wait ended by cancellation of the awaiting `Task`, or the call was cancelled meanwhile:
+    /// its body must not run).
     @inline(__always)
     nonisolated(nonsending) func argumentsArrived(for call: TaskRecord) async -> Bool {
         if !call.arguments.allSatisfy(\.isComplete) {
@@ -64,7 +63,7 @@ extension ActorCore {
             call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
             return false
         }
-        return true
+        return callMayStart(call)
     }
 
     /// Counts an attempt of `call` and records that it started.
@@ -74,15 +73,18 @@ extension ActorCore {
         call.recordEvent(.started)
     }
 
+    /// The runtime's identity in the frames of this actor's calls.
+    var runtimeID: ObjectIdentifier { ObjectIdentifier(runtime.store) }
+
     /// The frame of `call` (so `ray.runtimeContext` and `ray.exitActor()` see it).
     func frame(of call: TaskRecord) -> TaskFrames.Frame {
-        TaskFrames.Frame(task: call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store))
+        TaskFrames.Frame(task: call, lease: nil, actor: self, runtime: runtimeID)
     }
 
     /// A sync call's body with its frame on the thread; a thrown error fails it (or the actor).
     func runSyncBody(_ call: TaskRecord, lane: Int) {
         do {
-            try TaskFrames.running(call, lease: nil, actor: self, runtime: ObjectIdentifier(runtime.store)) {
+            try TaskFrames.running(call, lease: nil, actor: self, runtime: runtimeID) {
                 try call.runBody()
             }
             call.recordEvent(.finished)

@@ -127,15 +127,13 @@ extension ActorCore {
         // Attached before the arguments are awaited: a cancel then ends that wait too.
         let asyncCall = call as? AsyncActorCallRecord
         if let asyncCall, let task = worker.task, asyncCall.attach(task) { task.cancel() }
-        if !call.arguments.isEmpty {
-            guard await argumentsArrived(for: call), callMayStart(call) else { return asyncCall?.detach() ?? false }
-        }
+        if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return asyncCall?.detach() ?? false }
         beginAttempt(call)
         guard let asyncCall else {
             runSyncBody(call, lane: lane)
             return false
         }
-        slot.set(call, actor: self, runtime: ObjectIdentifier(runtime.store))
+        slot.set(call, actor: self, runtime: runtimeID)
         do {
             try await asyncCall.run(asyncCall)
             call.recordEvent(.finished)

@@ -45,9 +45,7 @@ extension ActorHandle {
     public func remote<Result: Sendable>(
         group: String?, _ body: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        try options(concurrencyGroup: group).submitAsync(arguments: [], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await body($0) }
-        }
+        try options(concurrencyGroup: group).remote(body)
     }
 
     /// Submits one async call: `run` runs it on the instance once the arguments are ready
