@@ -1,5 +1,6 @@
 /// The job that runs an actor's calls on its domain: takes calls from the mailbox until it is
-/// empty (or the actor stops being alive), yielding its worker after a few hundred.
+/// empty (or the actor stops being alive), yielding its worker after a few hundred when other jobs
+/// wait for it.
 /// Owned by one queue or one worker at a time, like every ``QueuedJob``.
 final class ActorRunner: QueuedJob, @unchecked Sendable {
     let actor: ActorCore
@@ -26,8 +27,12 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
             actor.run(call, lane: lane)
             ran += 1
             if ran >= ActorCore.callsPerTurn {
-                // Let other jobs of this worker go first; this runner stays counted.
-                if actor.submit(self, node: pinnedDomain ?? 0) { return }
+                // Let other jobs of this worker go first, if any wait; this runner stays counted.
+                if worker?.hasWaitingWork ?? true {
+                    if actor.submit(self, node: pinnedDomain ?? 0) { return }
+                } else {
+                    ran = 0
+                }
             }
         }
     }

@@ -282,6 +282,13 @@ final class Worker: @unchecked Sendable {
         return nil
     }
 
+    /// Whether another job waits where this worker would look after the one it runs (its own
+    /// deque included). A job that runs many calls in one go (an actor's or a lease's runner)
+    /// gives its turn up only then: re-queueing itself with nobody waiting would only wake a
+    /// sleeping worker to take it over, and on a small machine that worker's spinning takes
+    /// the CPU from the submitter.
+    var hasWaitingWork: Bool { deque.count > 0 || hasVisibleWork() }
+
     /// Whether this worker could find work right now (the sleep protocol's re-check).
     func hasVisibleWork() -> Bool {
         lanesRef._withUnsafeGuaranteedRef { lanes in
