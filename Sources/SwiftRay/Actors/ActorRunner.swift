@@ -1,7 +1,6 @@
 /// The job that runs an actor's calls on its domain: takes calls from the mailbox until it is
-/// empty (or the actor stops being alive), yielding its worker after a few hundred when other jobs
-/// wait for it.
-/// Owned by one queue or one worker at a time, like every ``QueuedJob``.
+/// empty (or the actor stops being alive), yielding its worker after a few hundred when other
+/// jobs wait for it. Owned by one queue or one worker at a time, like every ``QueuedJob``.
 final class ActorRunner: QueuedJob, @unchecked Sendable {
     let actor: ActorCore
     /// The lane (concurrency group) whose calls it runs.

@@ -34,8 +34,8 @@ final class Lease: Sendable {
 /// The job that serves a lease on a worker of its node: it takes the lease queue's tasks one at
 /// a time and runs them, and gives the lease back when the queue is empty. After a few
 /// hundred tasks it yields its worker when other jobs wait for it (it queues itself again
-/// behind them), so that one busy class cannot starve other work on the node. Pinned to the lease's node: its resources
-/// were allocated there.
+/// behind them), so that one busy class cannot starve other work on the node. Pinned to the
+/// lease's node: its resources were allocated there.
 ///
 /// Owned by one queue or one worker at a time, like every ``QueuedJob``.
 final class LeaseRunner: QueuedJob, @unchecked Sendable {
