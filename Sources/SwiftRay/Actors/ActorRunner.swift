@@ -26,12 +26,12 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
             actor.run(call, lane: lane)
             ran += 1
             if ran >= ActorCore.callsPerTurn {
-                // Let other jobs of this worker go first, if any wait; this runner stays counted.
-                if worker?.hasWaitingWork ?? true {
-                    if actor.submit(self, node: pinnedDomain ?? 0) { return }
-                } else {
-                    ran = 0
+                guard worker?.hasWaitingWork ?? true else {
+                    ran = 0  // nobody waits for this worker: the turn goes on
+                    continue
                 }
+                // Let the waiting jobs go first; this runner stays counted.
+                if actor.submit(self, node: pinnedDomain ?? 0) { return }
             }
         }
     }
