@@ -135,12 +135,12 @@ struct WaiterList {
         return self
     }
 
-    /// Tells every waiter that the object completed.
+    /// Tells every waiter that the object completed. Consuming: the list was just taken out of
+    /// its entry, and borrowing its waiters from it costs no reference counting.
     @usableFromInline
-    func notifyAll() {
-        guard let first else { return }
-        first.objectCompleted()
-        for waiter in others { waiter.objectCompleted() }
+    consuming func notifyAll() {
+        first?.objectCompleted()
+        if !others.isEmpty { for waiter in others { waiter.objectCompleted() } }
     }
 }
 

@@ -167,8 +167,9 @@ public final class RayRuntime: Sendable {
                 preferred = SchedulingHints(callerNode: preferred, argumentBytesByNode: bytes).preferredNode
             }
         }
-        let queue = task.shape.queue(preferring: preferred)
-        if queue.push(task) { dispatcher.requestLease(for: queue) }
+        task.shape.withQueue(preferring: preferred) { queue in
+            if queue.push(task) { dispatcher.requestLease(for: queue) }
+        }
     }
 
     /// Cancels the task that produces `ref` (Ray's `ray.cancel`): a task not yet running is

@@ -40,7 +40,9 @@ final class Lease: Sendable {
 /// Owned by one queue or one worker at a time, like every ``QueuedJob``.
 final class LeaseRunner: QueuedJob, @unchecked Sendable {
     let lease: Lease
-    unowned(unsafe) let dispatcher: TaskDispatcher
+    /// The dispatcher, unretained (it outlives every lease) and borrowed without a retain: a
+    /// retain and release around each task wrote its reference count from every worker.
+    private let dispatcher: Unmanaged<TaskDispatcher>
     /// Tasks run before the runner lets other jobs of its worker go first.
     static let tasksPerTurn = 256
 
@@ -67,11 +69,16 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
 
     init(lease: Lease, dispatcher: TaskDispatcher) {
         self.lease = lease
-        self.dispatcher = dispatcher
+        self.dispatcher = Unmanaged.passUnretained(dispatcher)
         super.init(pinnedDomain: lease.node)
     }
 
     override func execute(by worker: Worker?) {
+        dispatcher._withUnsafeGuaranteedRef { execute(by: worker, dispatcher: $0) }
+    }
+
+    @inline(__always)
+    private func execute(by worker: Worker?, dispatcher: TaskDispatcher) {
         var ran = 0
         var finished = false
         let queue = lease.queue

@@ -19,8 +19,8 @@ struct TaskOutput<Result: Sendable> {
     /// dropped), then gives up the reference. Throws what storing throws (`ObjectStoreFull`).
     @inlinable
     mutating func deliver(_ value: Result) throws {
-        guard let entry else { return }
-        defer { self.entry = nil }
+        // Taken, not copied: the reference moves out (no retain, one release at the end).
+        guard let entry = entry.take() else { return }
         // The store is borrowed, not retained: the entry holds it, and one store shared by every
         // thread would bounce its reference count's cache line between cores.
         try Unmanaged.passUnretained(entry.store)._withUnsafeGuaranteedRef { store in

@@ -41,10 +41,15 @@ final class TaskShape: @unchecked Sendable {
         for queue in queues { queue.attach(shape: self) }
     }
 
-    /// The queue for tasks that prefer `node` (nil: no preference).
+    /// Runs `body` with the queue for tasks that prefer `node` (nil: no preference), borrowed:
+    /// the shape holds its queues, so a submit needs no retain of one. (A retain per task wrote
+    /// the queue's first cache line, which the workers taking its tasks read, on every submit.)
     @inline(__always)
-    func queue(preferring node: Int?) -> LeaseQueue {
-        guard usesLocality, let node, node < queues.count - 1 else { return queues[queues.count - 1] }
-        return queues[node]
+    func withQueue<R>(preferring node: Int?, _ body: (LeaseQueue) -> R) -> R {
+        var index = queues.count - 1
+        if usesLocality, let node, node < index { index = node }
+        return queues.withUnsafeBufferPointer { queues in
+            Unmanaged.passUnretained(queues[index])._withUnsafeGuaranteedRef(body)
+        }
     }
 }
