@@ -55,6 +55,11 @@ final class ObjectStore: @unchecked Sendable {
         }
     }
 
+    /// Keeps the object's header (whose reference count every ref's creation and free writes,
+    /// on the thread that owns the ref) off the cache lines of the fields below, which workers
+    /// read when they complete objects. Sharing a line, each retain took it from the worker's
+    /// cache (7.7% of a task submitter's samples).
+    private let headerPadding = CacheLinePadding()
     /// Bytes the store may hold.
     let capacityBytes: Int
     /// Seconds a put waits for room before it throws ``ObjectStoreFull``.
