@@ -140,7 +140,7 @@ struct WaiterList {
     @usableFromInline
     consuming func notifyAll() {
         first?.objectCompleted()
-        if !others.isEmpty { for waiter in others { waiter.objectCompleted() } }
+        for waiter in others { waiter.objectCompleted() }
     }
 }
 

@@ -47,7 +47,7 @@ final class TaskShape: @unchecked Sendable {
     @inline(__always)
     func withQueue<R>(preferring node: Int?, _ body: (LeaseQueue) -> R) -> R {
         var index = queues.count - 1
-        if usesLocality, let node, node < index { index = node }
+        if usesLocality, let node, (0..<index).contains(node) { index = node }
         return queues.withUnsafeBufferPointer { queues in
             Unmanaged.passUnretained(queues[index])._withUnsafeGuaranteedRef(body)
         }
