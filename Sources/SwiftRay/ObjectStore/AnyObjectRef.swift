@@ -136,7 +136,8 @@ struct WaiterList {
     }
 
     /// Tells every waiter that the object completed. Consuming: the list was just taken out of
-    /// its entry, and borrowing its waiters from it costs no reference counting.
+    /// its entry, so the first waiter (most often the only one) is told without a retain and
+    /// release around the call.
     @usableFromInline
     consuming func notifyAll() {
         first?.objectCompleted()
