@@ -1,8 +1,9 @@
 #ifndef SWIFTRAY_CCYCLECOUNTER_SHIM_H
 #define SWIFTRAY_CCYCLECOUNTER_SHIM_H
-// The CPU's cycle counter, for the timestamps of task events (SwiftRay's EventClock reads it
-// where it runs at one constant rate on every core, and converts to nanoseconds when events are
-// read). Nothing else.
+// Two CPU instructions Swift cannot issue itself: the cycle counter, for the timestamps of task
+// events (SwiftRay's EventClock reads it where it runs at one constant rate on every core, and
+// converts to nanoseconds when events are read), and the spin-wait hint, for a worker that waits
+// a moment without polling (Worker.swift). Nothing else.
 #include <stdint.h>
 
 /// The cycle counter (x86-64: the time-stamp counter), or 0 where the CPU has none we read.
@@ -29,6 +30,16 @@ static inline int swiftray_cycle_counter_is_invariant(void) {
     return (int)((edx >> 8) & 1u);
 #else
     return 0;
+#endif
+}
+
+/// The CPU's spin-wait hint (x86-64: `pause`; arm64: `yield`), for a thread that polls shared
+/// memory: it waits a little without issuing loads, so the lines it polls stay with their writer.
+static inline void swiftray_spin_hint(void) {
+#if defined(__x86_64__)
+    __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
 #endif
 }
 

@@ -27,11 +27,13 @@ final class Countdown: Sendable {
 /// An executor for one test, shut down when the test is done with it.
 func withExecutor<R>(
     _ topology: Topology? = nil, workers: Int? = nil, spinMicroseconds: Int? = nil,
+    trimDelayMilliseconds: Int? = nil,
     _ body: (WorkStealingExecutor) throws -> R
 ) throws -> R {
     var configuration = WorkStealingExecutor.Configuration()
     configuration.defaultWorkersPerDomain = workers
     if let spinMicroseconds { configuration.spinMicroseconds = spinMicroseconds }
+    if let trimDelayMilliseconds { configuration.spareJobsTrimDelayMilliseconds = trimDelayMilliseconds }
     let executor = try WorkStealingExecutor(topology: topology ?? Topology.load(.machine), configuration: configuration)
     defer {
         try? executor.shutdown()

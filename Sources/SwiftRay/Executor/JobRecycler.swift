@@ -25,29 +25,48 @@ import Synchronization
 ///   following a chain through such jobs would wait for one cross-core cache miss per job, in
 ///   sequence. From an array the owner reads the next pointer at once, and the job's own line
 ///   only when it writes the job (stores, which the CPU does not wait for).
-/// - Bounded: a thread keeps at most ``capacity`` jobs on its free list and ``capacity`` more
+/// - Bounded: a thread keeps at most its *limit* of jobs on its free list and as many more
 ///   handed back. A thief that finds its batch's home already holding that many in `returned`
-///   frees the batch; an owner frees what its free list cannot take.
+///   frees the batch; an owner frees what its free list cannot take. The limit is
+///   ``idleCapacity`` for any thread but a worker's, and ``busyCapacity`` for a worker's.
+/// - Why a worker keeps more: a worker that spawns faster than the others steal (one job
+///   spawning a million children) builds a backlog of hundreds of thousands of jobs, allocated
+///   because nothing had come back yet. Freeing them as they come back, and allocating them
+///   again for the next burst, kept malloc's slow paths on both threads (keeping them instead:
+///   66-81 ns a spawn became 63-64, BENCHMARKS.md, twelfth sitting). So a busy worker keeps
+///   what comes back, up to ``busyCapacity`` (never more than its own peak of jobs in flight),
+///   and gives the surplus back to malloc once it has been parked for a while
+///   (``trim(while:)``, called by the sleep protocol), in slices, stopping as soon as work
+///   shows up.
 /// - Recyclers are never freed: a job in flight names its home unretained, and the thread that
 ///   spawned it may end before it runs (its scope has returned, the job is still finishing on a
-///   thief). When a thread ends, its recycler goes, with the jobs it keeps, to an idle list from
-///   which the next thread that spawns takes it. Memory stays bounded by the largest number of
-///   threads that spawned at the same time, times twice ``capacity`` jobs.
+///   thief). When a thread ends, its recycler goes, with at most ``idleCapacity`` jobs, to an
+///   idle list from which the next thread that spawns takes it. Memory stays bounded by the
+///   largest number of threads that spawned at the same time, times twice their limit of jobs.
 ///
 /// Thread safety: the free list and the outgoing batch belong to the owning thread; `returned`
 /// and `returnedCount` are shared (acquire/release); jobs move between threads only through
 /// `returned`.
 final class JobRecycler: @unchecked Sendable {
-    /// The most jobs a thread keeps on its free list, and the most handed back to it and not
-    /// yet taken (72 bytes each).
-    static let capacity = 1024
+    /// The most jobs a thread that is not a worker (or an idle worker) keeps on its free list,
+    /// and the most handed back to it and not yet taken (72 bytes each: 72 KiB).
+    static let idleCapacity = 1024
+    /// The same for a worker thread while it is busy (18 MiB at most, and only as much as its
+    /// own peak of jobs in flight reached).
+    static let busyCapacity = 1 << 18
+    /// How many jobs ``trim(while:)`` frees between two checks that it should go on.
+    static let trimSlice = 256
     /// How many jobs a thief gathers for one home before handing them back.
     static let batchSize = 32
 
     // Owner side.
-    /// The free list: retained jobs' bits; `freeCount` of them are valid.
-    private let free = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
+    /// The free list: retained jobs' bits; `freeCount` of them are valid, room for `freeRoom`
+    /// (grown by doubling up to the limit, shrunk back by a full trim).
+    private var free = UnsafeMutablePointer<UInt>.allocate(capacity: idleCapacity)
+    private var freeRoom = idleCapacity
     private var freeCount = 0
+    /// The owner's copy of `limit`.
+    private var ownerLimit = idleCapacity
     /// Jobs this thread has taken for reuse so far (owner only).
     private(set) var reusedJobs = 0
     /// The outgoing batch: jobs this thread ran for `outgoingHome` (a batch buffer, see
@@ -64,6 +83,9 @@ final class JobRecycler: @unchecked Sendable {
     /// Jobs in `returned` (approximately: thieves add before they push, the owner subtracts
     /// after it takes).
     private let returnedCount = Atomic<Int>(0)
+    /// The most jobs this thread keeps on its free list, and in `returned`: written by the owner
+    /// (``setLimit(_:)``), read by thieves handing jobs back.
+    private let limit = Atomic<Int>(idleCapacity)
 
     /// A batch buffer's layout: the next batch in `returned`, the job count, then the jobs.
     private enum Batch {
@@ -84,7 +106,10 @@ final class JobRecycler: @unchecked Sendable {
         pthread_key_create(&key) { pointer in
             guard let pointer else { return }
             let recycler = Unmanaged<JobRecycler>.fromOpaque(pointer)
-            recycler._withUnsafeGuaranteedRef { $0.flushOutgoing() }
+            recycler._withUnsafeGuaranteedRef {
+                $0.flushOutgoing()
+                $0.setLimit(idleCapacity)
+            }
             JobRecycler.idle.withLock { $0.append(recycler) }
         }
         return key
@@ -120,14 +145,15 @@ final class JobRecycler: @unchecked Sendable {
         return free[freeCount]
     }
 
-    /// Copies every job handed back onto the free list, up to ``capacity`` there; frees the rest.
+    /// Copies every job handed back onto the free list, up to the limit there; frees the rest.
     private func takeReturned() {
         var batch = returned.exchange(0, ordering: .acquiring)
         var taken = 0
         while let buffer = UnsafeMutablePointer<UInt>(bitPattern: batch) {
             let count = Int(buffer[Batch.count])
             taken += count
-            let kept = min(count, Self.capacity - freeCount)
+            let kept = max(0, min(count, ownerLimit - freeCount))
+            if freeCount + kept > freeRoom { growFreeList(toHold: freeCount + kept) }
             (free + freeCount).update(from: buffer + Batch.jobs, count: kept)
             freeCount += kept
             Self.release(buffer + Batch.jobs + kept, count: count - kept)
@@ -140,6 +166,55 @@ final class JobRecycler: @unchecked Sendable {
     /// Jobs kept for this thread: on its free list and handed back (a snapshot; owner only).
     var keptJobs: Int { freeCount + returnedCount.load(ordering: .relaxed) }
 
+    /// Whether this thread keeps more jobs than an idle thread may (owner only).
+    var keepsSpareJobs: Bool { keptJobs > Self.idleCapacity }
+
+    /// Sets how many jobs this thread keeps (``idleCapacity`` or ``busyCapacity``); lowering it
+    /// frees the surplus at once. Owner only.
+    func setLimit(_ newLimit: Int) {
+        ownerLimit = newLimit
+        limit.store(newLimit, ordering: .relaxed)
+        if newLimit < freeCount + returnedCount.load(ordering: .relaxed) { trim(while: { true }) }
+    }
+
+    /// Frees the jobs this thread keeps beyond ``idleCapacity`` (on its free list and handed
+    /// back), ``trimSlice`` at a time, asking `proceed` between slices; returns whether it got
+    /// there. Owner only; O(jobs freed).
+    @discardableResult
+    func trim(while proceed: () -> Bool) -> Bool {
+        let keep = Self.idleCapacity
+        while true {
+            while freeCount > keep {
+                let count = min(Self.trimSlice, freeCount - keep)
+                freeCount -= count
+                Self.release(free + freeCount, count: count)
+                if freeCount > keep && !proceed() { return false }
+            }
+            guard returned.load(ordering: .relaxed) != 0 else { break }
+            takeReturned()
+            guard freeCount > keep else { break }
+        }
+        if freeRoom > keep {
+            let smaller = UnsafeMutablePointer<UInt>.allocate(capacity: keep)
+            smaller.moveInitialize(from: free, count: freeCount)
+            free.deallocate()
+            free = smaller
+            freeRoom = keep
+        }
+        return true
+    }
+
+    /// Makes room on the free list for `count` jobs (doubling; the limit bounds it).
+    private func growFreeList(toHold count: Int) {
+        var room = freeRoom
+        while room < count { room *= 2 }
+        let larger = UnsafeMutablePointer<UInt>.allocate(capacity: room)
+        larger.moveInitialize(from: free, count: freeCount)
+        free.deallocate()
+        free = larger
+        freeRoom = room
+    }
+
     // MARK: Whoever ran the job
 
     /// Takes over `job` (retained bits of a ``ScopeJob`` whose home is `home`), which the calling
@@ -148,7 +223,8 @@ final class JobRecycler: @unchecked Sendable {
     @inline(__always)
     func recycle(_ job: UInt, home: Unmanaged<JobRecycler>) {
         if home.toOpaque() == Unmanaged.passUnretained(self).toOpaque() {
-            guard freeCount < Self.capacity else { return Self.release(job) }
+            guard freeCount < ownerLimit else { return Self.release(job) }
+            if freeCount == freeRoom { growFreeList(toHold: freeCount + 1) }
             free[freeCount] = job
             freeCount += 1
             return
@@ -166,7 +242,7 @@ final class JobRecycler: @unchecked Sendable {
     }
 
     /// Hands the outgoing batch to its home (one CAS), or frees it when the home already has
-    /// ``capacity`` jobs handed back. The thread's own side: call before idling.
+    /// its limit of jobs handed back. The thread's own side: call before idling.
     func flushOutgoing() {
         guard let home = outgoingHome, let buffer = outgoing else { return }
         buffer[Batch.count] = UInt(outgoingCount)
@@ -180,7 +256,7 @@ final class JobRecycler: @unchecked Sendable {
     /// enough already.
     private func receive(_ buffer: UnsafeMutablePointer<UInt>) {
         let count = Int(buffer[Batch.count])
-        if returnedCount.wrappingAdd(count, ordering: .relaxed).newValue > Self.capacity {
+        if returnedCount.wrappingAdd(count, ordering: .relaxed).newValue > limit.load(ordering: .relaxed) {
             returnedCount.wrappingSubtract(count, ordering: .relaxed)
             Self.release(buffer + Batch.jobs, count: count)
             return buffer.deallocate()

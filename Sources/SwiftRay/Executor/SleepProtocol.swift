@@ -38,6 +38,14 @@ enum WorkerState {
 //      If anything is there it claims itself back (CAS sleeping -> awake, searching again; if a
 //      waker got there first it consumes that waker's signal instead) and goes back to look.
 //   4. Park on its semaphore until a waker signals it; it wakes searching.
+//   5. A worker that keeps spare jobs for reuse (more than an idle thread keeps, see
+//      JobRecycler.swift) parks with a timeout (`spareJobsTrimDelayMilliseconds`). On the
+//      timeout it claims itself back exactly as in step 3 (or, if a waker got there first,
+//      takes that waker's signal), frees the spare jobs as a searcher, a slice at a time,
+//      stopping as soon as work is visible, and goes back to step 1. It is never asleep while
+//      trimming, so no submitter counts on waking it; and it is a searcher, so it re-checks
+//      for work between slices like any searcher. One timed wake-up per idle period, then it
+//      parks for good.
 //
 // Submitter (`notify`), after publishing the job:
 //   a. If `totalSleepers == 0`, return: nobody sleeps, every worker will look again.
@@ -68,12 +76,15 @@ final class SleepProtocol: @unchecked Sendable {
     let workers: [Worker]
     let spinNanoseconds: Int
     let yieldRounds: Int
+    /// How long a worker that keeps spare jobs parks before it wakes itself to free them.
+    let trimDelayNanoseconds: Int
     let totalSleepers = Atomic<Int>(0)
     let terminating = Atomic<Bool>(false)
     let wakeUps = Atomic<Int>(0)
 
-    init(domains: [DomainPool], workers: [Worker], spinNanoseconds: Int, yieldRounds: Int) {
+    init(domains: [DomainPool], workers: [Worker], spinNanoseconds: Int, yieldRounds: Int, trimDelayNanoseconds: Int) {
         self.yieldRounds = yieldRounds
+        self.trimDelayNanoseconds = trimDelayNanoseconds
         self.domains = domains
         self.workers = workers
         self.spinNanoseconds = spinNanoseconds
@@ -109,6 +120,19 @@ final class SleepProtocol: @unchecked Sendable {
                 domain.sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
                 totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
             } else {
+                worker.parking.wait()  // a waker claimed us first: take its signal
+            }
+        } else if worker.recycler._withUnsafeGuaranteedRef({ $0.keepsSpareJobs }) {
+            if worker.parking.wait(timeout: .now() + .nanoseconds(trimDelayNanoseconds)) == .timedOut {
+                if claim(worker) {
+                    // Nobody woke us: free the spare jobs as a searcher (step 5), then look again.
+                    domain.searching.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                    domain.sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                    totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                    worker.isSearching = true
+                    worker.recycler._withUnsafeGuaranteedRef { _ = $0.trim(while: { !somethingToDo() }) }
+                    return .lookAgain
+                }
                 worker.parking.wait()  // a waker claimed us first: take its signal
             }
         } else {

@@ -32,6 +32,12 @@ public final class WorkStealingExecutor: @unchecked Sendable {
         public var injectorBatch = 32
         /// Bind each worker to its domain's PUs and memory (never on a virtual topology).
         public var bindThreads = true
+        /// How long a worker stays parked before it frees the spare jobs it kept for reuse
+        /// (beyond what an idle thread keeps; see JobRecycler.swift). Back-to-back bursts of
+        /// spawns closer together than this reuse the last burst's jobs instead of allocating
+        /// them again; an executor idle for longer costs one timed wake-up per worker, then
+        /// nothing.
+        public var spareJobsTrimDelayMilliseconds = 100
 
         public init() {}
     }
@@ -90,7 +96,8 @@ public final class WorkStealingExecutor: @unchecked Sendable {
         lanes = SubmissionLanes(domainCount: pools.count)
         sleep = SleepProtocol(
             domains: pools, workers: all, spinNanoseconds: max(0, configuration.spinMicroseconds) * 1_000,
-            yieldRounds: max(0, configuration.yieldRounds))
+            yieldRounds: max(0, configuration.yieldRounds),
+            trimDelayNanoseconds: max(0, configuration.spareJobsTrimDelayMilliseconds) * 1_000_000)
         for worker in workers {
             worker.attach(to: self)
         }
