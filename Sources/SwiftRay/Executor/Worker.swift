@@ -224,8 +224,9 @@ final class Worker: @unchecked Sendable {
         return stealWork()
     }
 
-    /// Lane steals in a row that found a single job (reset by a batch, and when the worker
-    /// idles): this worker is running jobs faster than an outside thread submits them.
+    /// Lane steals in a row that found a single job (reset by a batch, by a job stolen from
+    /// another worker's deque, and when the worker idles): this worker is running jobs faster
+    /// than an outside thread submits them.
     private var thinLaneSteals = 0
     /// How long such a worker waits before it looks again (see ``giveTheSubmitterRoom()``).
     static let thinLaneBackoffNanoseconds = 2_000
@@ -291,9 +292,12 @@ final class Worker: @unchecked Sendable {
         return job
     }
 
-    /// One job from the top of other workers' deques.
+    /// One job from the top of other workers' deques. A worker that finds one there is not
+    /// waiting on a lane's submitter any more: its count of thin lane steals starts again.
     private func steal(from victims: UnretainedList<Worker>) -> QueuedJob? {
-        stealRoundRobin(count: victims.count) { index in victims.with(index) { $0.deque.steal() } }
+        let job = stealRoundRobin(count: victims.count) { index in victims.with(index) { $0.deque.steal() } }
+        if job != nil { thinLaneSteals = 0 }
+        return job
     }
 
     /// Tries `attempt` on each of `count` victims, starting at a rotating cursor so that thieves
