@@ -109,9 +109,25 @@ def actor_overloads(is_async=False):
             out.append("    @inlinable")
             out.append(f"    public func remote{generics}({all_params}) throws(RuntimeError) -> ObjectRef<Result> {{")
             out.append("        let method = MethodReference(function: method)")
+            # Async calls: the arguments travel in the call record (`values`), not in the closure:
+            # a closure that captures only the method reference is specialized on it where the
+            # call is made, so calling the method costs no reabstraction thunk (see
+            # AsyncActorMethodCall). Sync calls keep them in the closure (measured: the same
+            # change made the n:n line with an argument slower, see BENCHMARKS.md).
+            types = [f"ObjectRef<{LETTERS[i]}>" if r else LETTERS[i] for i, r in enumerate(mask)]
+            if n == 0:
+                values_expr, values_type, closure = "()", "Void", f"{{ state, _ in {call_prefix} method.function(state)() }}"
+            elif n == 1:
+                value = "$1.resolvedValue()" if mask[0] else "$1"
+                values_expr, values_type, closure = NAMES[0], types[0], f"{{ {call_prefix} method.function($0)({value}) }}"
+            else:
+                items = [f"$1.{i}.resolvedValue()" if r else f"$1.{i}" for i, r in enumerate(mask)]
+                values_expr = "(" + ", ".join(NAMES[:n]) + ")"
+                values_type = "(" + ", ".join(types) + ")"
+                closure = f"{{ {call_prefix} method.function($0)({', '.join(items)}) }}"
             if is_async:
-                out.append(f"        return try submitAsync(arguments: [{', '.join(refs)}], returning: Result.self) {{ record in")
-                out.append(f"            try await AsyncActorMethodCall<State, Result>.deliver(record) {{ try await method.function($0)({', '.join(values)}) }}")
+                out.append(f"        return try submitAsync(arguments: [{', '.join(refs)}], values: {values_expr}, returning: Result.self) {{ record in")
+                out.append(f"            try await AsyncActorMethodCall<State, {values_type}, Result>.deliver(record) {closure}")
                 out.append("        }")
             else:
                 out.append(f"        return try {submit}(arguments: [{', '.join(refs)}]) {{ {call_prefix} method.function($0)({', '.join(values)}) }}")

@@ -151,11 +151,12 @@ struct AsyncActorTests {
             let syncMethod = try actor.remote(AsyncCounter.get)
             #expect(syncMethod.producer is ActorMethodCall<AsyncCounter, Int>)
             let asyncClosure = try actor.remote { await $0.bump() }
-            #expect(asyncClosure.producer is AsyncActorMethodCall<AsyncCounter, Int>)
+            #expect(asyncClosure.producer is AsyncActorMethodCall<AsyncCounter, Void, Int>)
             let asyncMethod = try actor.remote(AsyncCounter.asyncAdd, 5)
-            #expect(asyncMethod.producer is AsyncActorMethodCall<AsyncCounter, Int>)
+            #expect(asyncMethod.producer is AsyncActorMethodCall<AsyncCounter, Int, Int>)
             let five = try ray.put(5)
             let byRef = try actor.remote(AsyncCounter.asyncAdd, five)
+            #expect(byRef.producer is AsyncActorMethodCall<AsyncCounter, ObjectRef<Int>, Int>)
             #expect(try ray.get([sync, syncMethod, asyncClosure, asyncMethod, byRef], timeout: 30) == [0, 0, 1, 6, 11])
             // Inside a remote function whose closure could be sync or async.
             let task = try ray.remote { () throws -> Int in

@@ -35,8 +35,8 @@ extension ActorHandle {
     public func remote<Result: Sendable>(
         _ body: @escaping @Sendable (State) async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        try submitAsync(arguments: [], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await body($0) }
+        try submitAsync(arguments: [], values: (), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Void, Result>.deliver(record) { state, _ in try await body(state) }
         }
     }
 
@@ -49,18 +49,19 @@ extension ActorHandle {
     }
 
     /// Submits one async call: `run` runs it on the instance once the arguments are ready
-    /// (``AsyncActorMethodCall/deliver(_:_:)`` around the method). Inlinable as
+    /// (``AsyncActorMethodCall/deliver(_:_:)`` around the method, which receives `values`, the
+    /// arguments as passed, from the record). Inlinable as
     /// ``submit(arguments:_:)`` is: specialized in the caller's module.
     @inlinable
-    func submitAsync<Result: Sendable>(
-        arguments: [AnyObjectRef], returning: Result.Type,
+    func submitAsync<Values: Sendable, Result: Sendable>(
+        arguments: [AnyObjectRef], values: Values, returning: Result.Type,
         _ run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let runtime = core.runtime
         let output = try runtime.pendingOutput(of: Result.self)
-        let call = AsyncActorMethodCall<State, Result>(
-            id: runtime.nextTaskID(), core: core, arguments: arguments, output: output, run: run)
+        let call = AsyncActorMethodCall<State, Values, Result>(
+            id: runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
         output.producer = call
         core.submit(call, toGroup: concurrencyGroup)
         return output

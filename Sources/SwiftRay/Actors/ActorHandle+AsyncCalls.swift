@@ -9,8 +9,8 @@ extension ActorHandle {
     @inlinable
     public func remote<Result: Sendable>(_ method: sending @escaping (State) -> () async throws -> Result) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)() }
+        return try submitAsync(arguments: [], values: (), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, Void, Result>.deliver(record) { state, _ in try await method.function(state)() }
         }
     }
 
@@ -18,8 +18,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) async throws -> Result, _ a: A) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a) }
+        return try submitAsync(arguments: [], values: a, returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, A, Result>.deliver(record) { try await method.function($0)($1) }
         }
     }
 
@@ -27,8 +27,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) async throws -> Result, _ a: ObjectRef<A>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue()) }
+        return try submitAsync(arguments: [a], values: a, returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, ObjectRef<A>, Result>.deliver(record) { try await method.function($0)($1.resolvedValue()) }
         }
     }
 
@@ -36,8 +36,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: A, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b) }
+        return try submitAsync(arguments: [], values: (a, b), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (A, B), Result>.deliver(record) { try await method.function($0)($1.0, $1.1) }
         }
     }
 
@@ -45,8 +45,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b.resolvedValue()) }
+        return try submitAsync(arguments: [b], values: (a, b), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (A, ObjectRef<B>), Result>.deliver(record) { try await method.function($0)($1.0, $1.1.resolvedValue()) }
         }
     }
 
@@ -54,8 +54,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b) }
+        return try submitAsync(arguments: [a], values: (a, b), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (ObjectRef<A>, B), Result>.deliver(record) { try await method.function($0)($1.0.resolvedValue(), $1.1) }
         }
     }
 
@@ -63,8 +63,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, b], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b.resolvedValue()) }
+        return try submitAsync(arguments: [a, b], values: (a, b), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (ObjectRef<A>, ObjectRef<B>), Result>.deliver(record) { try await method.function($0)($1.0.resolvedValue(), $1.1.resolvedValue()) }
         }
     }
 
@@ -72,8 +72,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b, c) }
+        return try submitAsync(arguments: [], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (A, B, C), Result>.deliver(record) { try await method.function($0)($1.0, $1.1, $1.2) }
         }
     }
 
@@ -81,8 +81,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [c], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b, c.resolvedValue()) }
+        return try submitAsync(arguments: [c], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (A, B, ObjectRef<C>), Result>.deliver(record) { try await method.function($0)($1.0, $1.1, $1.2.resolvedValue()) }
         }
     }
 
@@ -90,8 +90,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b.resolvedValue(), c) }
+        return try submitAsync(arguments: [b], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (A, ObjectRef<B>, C), Result>.deliver(record) { try await method.function($0)($1.0, $1.1.resolvedValue(), $1.2) }
         }
     }
 
@@ -99,8 +99,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [b, c], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
+        return try submitAsync(arguments: [b, c], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (A, ObjectRef<B>, ObjectRef<C>), Result>.deliver(record) { try await method.function($0)($1.0, $1.1.resolvedValue(), $1.2.resolvedValue()) }
         }
     }
 
@@ -108,8 +108,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b, c) }
+        return try submitAsync(arguments: [a], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (ObjectRef<A>, B, C), Result>.deliver(record) { try await method.function($0)($1.0.resolvedValue(), $1.1, $1.2) }
         }
     }
 
@@ -117,8 +117,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, c], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
+        return try submitAsync(arguments: [a, c], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (ObjectRef<A>, B, ObjectRef<C>), Result>.deliver(record) { try await method.function($0)($1.0.resolvedValue(), $1.1, $1.2.resolvedValue()) }
         }
     }
 
@@ -126,8 +126,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, b], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
+        return try submitAsync(arguments: [a, b], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (ObjectRef<A>, ObjectRef<B>, C), Result>.deliver(record) { try await method.function($0)($1.0.resolvedValue(), $1.1.resolvedValue(), $1.2) }
         }
     }
 
@@ -135,8 +135,8 @@ extension ActorHandle {
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) async throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submitAsync(arguments: [a, b, c], returning: Result.self) { record in
-            try await AsyncActorMethodCall<State, Result>.deliver(record) { try await method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
+        return try submitAsync(arguments: [a, b, c], values: (a, b, c), returning: Result.self) { record in
+            try await AsyncActorMethodCall<State, (ObjectRef<A>, ObjectRef<B>, ObjectRef<C>), Result>.deliver(record) { try await method.function($0)($1.0.resolvedValue(), $1.1.resolvedValue(), $1.2.resolvedValue()) }
         }
     }
 }
