@@ -93,7 +93,6 @@ write("Tasks/RemoteFunction+AsyncCalls.swift", lines)
 
 def actor_overloads(is_async=False):
     effects = "async throws" if is_async else "throws"
-    submit = "submitAsync" if is_async else "submit"
     call_prefix = "try await" if is_async else "try"
     kind = "an async method" if is_async else "a method"
     example = "Counter.asyncAdd" if is_async else "Counter.add"
@@ -109,11 +108,10 @@ def actor_overloads(is_async=False):
             out.append("    @inlinable")
             out.append(f"    public func remote{generics}({all_params}) throws(RuntimeError) -> ObjectRef<Result> {{")
             out.append("        let method = MethodReference(function: method)")
-            # Async calls: the arguments travel in the call record (`values`), not in the closure:
-            # a closure that captures only the method reference is specialized on it where the
-            # call is made, so calling the method costs no reabstraction thunk (see
-            # AsyncActorMethodCall). Sync calls keep them in the closure (measured: the same
-            # change made the n:n line with an argument slower, see BENCHMARKS.md).
+            # The arguments travel in the call record (`values`), not in the closure: a closure
+            # that captures only the method reference is specialized on it where the call is
+            # made, so calling the method costs no reabstraction thunk (see
+            # AsyncActorMethodCall.values).
             types = [f"ObjectRef<{LETTERS[i]}>" if r else LETTERS[i] for i, r in enumerate(mask)]
             if n == 0:
                 values_expr, values_type, closure = "()", "Void", f"{{ state, _ in {call_prefix} method.function(state)() }}"
@@ -130,7 +128,9 @@ def actor_overloads(is_async=False):
                 out.append(f"            try await AsyncActorMethodCall<State, {values_type}, Result>.deliver(record) {closure}")
                 out.append("        }")
             else:
-                out.append(f"        return try {submit}(arguments: [{', '.join(refs)}]) {{ {call_prefix} method.function($0)({', '.join(values)}) }}")
+                out.append(f"        return try submit(arguments: [{', '.join(refs)}], values: {values_expr}, returning: Result.self) {{ call in")
+                out.append(f"            try ActorMethodCall<State, {values_type}, Result>.deliver(call) {closure}")
+                out.append("        }")
             out.append("    }")
             out.append("")
     return out

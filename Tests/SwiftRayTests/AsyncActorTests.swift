@@ -147,9 +147,9 @@ struct AsyncActorTests {
             // One call at a time: asyncAdd's read and write straddle an await.
             let actor = try ray.actor(ActorOptions(maxConcurrency: 1, isAsync: true)) { AsyncCounter() }
             let sync = try actor.remote { $0.get() }
-            #expect(sync.producer is ActorMethodCall<AsyncCounter, Int>)
+            #expect(sync.producer is ActorMethodCall<AsyncCounter, Void, Int>)
             let syncMethod = try actor.remote(AsyncCounter.get)
-            #expect(syncMethod.producer is ActorMethodCall<AsyncCounter, Int>)
+            #expect(syncMethod.producer is ActorMethodCall<AsyncCounter, Void, Int>)
             let asyncClosure = try actor.remote { await $0.bump() }
             #expect(asyncClosure.producer is AsyncActorMethodCall<AsyncCounter, Void, Int>)
             let asyncMethod = try actor.remote(AsyncCounter.asyncAdd, 5)

@@ -25,7 +25,9 @@ extension ActorHandle {
     public func remote<Result: Sendable>(
         group: String?, _ body: @escaping @Sendable (State) throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        try options(concurrencyGroup: group).submit(arguments: []) { try body($0) }
+        try options(concurrencyGroup: group).submit(arguments: [], values: (), returning: Result.self) { call in
+            try ActorMethodCall<State, Void, Result>.deliver(call) { state, _ in try body(state) }
+        }
     }
 
     /// Calls an async `body` on the instance (Ray's `async def` method). Disfavored, as the sync
@@ -51,7 +53,7 @@ extension ActorHandle {
     /// Submits one async call: `run` runs it on the instance once the arguments are ready
     /// (``AsyncActorMethodCall/deliver(_:_:)`` around the method, which receives `values`, the
     /// arguments as passed, from the record). Inlinable as
-    /// ``submit(arguments:_:)`` is: specialized in the caller's module.
+    /// ``submit(arguments:values:returning:_:)`` is: specialized in the caller's module.
     @inlinable
     func submitAsync<Values: Sendable, Result: Sendable>(
         arguments: [AnyObjectRef], values: Values, returning: Result.Type,

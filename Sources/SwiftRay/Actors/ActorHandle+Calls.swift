@@ -8,104 +8,134 @@ extension ActorHandle {
     @inlinable
     public func remote<Result: Sendable>(_ method: sending @escaping (State) -> () throws -> Result) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: []) { try method.function($0)() }
+        return try submit(arguments: [], values: (), returning: Result.self) { call in
+            try ActorMethodCall<State, Void, Result>.deliver(call) { state, _ in try method.function(state)() }
+        }
     }
 
     /// Calls a method of the instance (value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) throws -> Result, _ a: A) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: []) { try method.function($0)(a) }
+        return try submit(arguments: [], values: a, returning: Result.self) { call in
+            try ActorMethodCall<State, A, Result>.deliver(call) { try method.function($0)($1) }
+        }
     }
 
     /// Calls a method of the instance (ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A) throws -> Result, _ a: ObjectRef<A>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a]) { try method.function($0)(a.resolvedValue()) }
+        return try submit(arguments: [a], values: a, returning: Result.self) { call in
+            try ActorMethodCall<State, ObjectRef<A>, Result>.deliver(call) { try method.function($0)($1.resolvedValue()) }
+        }
     }
 
     /// Calls a method of the instance (value, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) throws -> Result, _ a: A, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: []) { try method.function($0)(a, b) }
+        return try submit(arguments: [], values: (a, b), returning: Result.self) { call in
+            try ActorMethodCall<State, (A, B), Result>.deliver(call) { try method.function($0)($1.0, $1.1) }
+        }
     }
 
     /// Calls a method of the instance (value, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) throws -> Result, _ a: A, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [b]) { try method.function($0)(a, b.resolvedValue()) }
+        return try submit(arguments: [b], values: (a, b), returning: Result.self) { call in
+            try ActorMethodCall<State, (A, ObjectRef<B>), Result>.deliver(call) { try method.function($0)($1.0, $1.1.resolvedValue()) }
+        }
     }
 
     /// Calls a method of the instance (ref, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) throws -> Result, _ a: ObjectRef<A>, _ b: B) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a]) { try method.function($0)(a.resolvedValue(), b) }
+        return try submit(arguments: [a], values: (a, b), returning: Result.self) { call in
+            try ActorMethodCall<State, (ObjectRef<A>, B), Result>.deliver(call) { try method.function($0)($1.0.resolvedValue(), $1.1) }
+        }
     }
 
     /// Calls a method of the instance (ref, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B) throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a, b]) { try method.function($0)(a.resolvedValue(), b.resolvedValue()) }
+        return try submit(arguments: [a, b], values: (a, b), returning: Result.self) { call in
+            try ActorMethodCall<State, (ObjectRef<A>, ObjectRef<B>), Result>.deliver(call) { try method.function($0)($1.0.resolvedValue(), $1.1.resolvedValue()) }
+        }
     }
 
     /// Calls a method of the instance (value, value, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: A, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: []) { try method.function($0)(a, b, c) }
+        return try submit(arguments: [], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (A, B, C), Result>.deliver(call) { try method.function($0)($1.0, $1.1, $1.2) }
+        }
     }
 
     /// Calls a method of the instance (value, value, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: A, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [c]) { try method.function($0)(a, b, c.resolvedValue()) }
+        return try submit(arguments: [c], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (A, B, ObjectRef<C>), Result>.deliver(call) { try method.function($0)($1.0, $1.1, $1.2.resolvedValue()) }
+        }
     }
 
     /// Calls a method of the instance (value, ref, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [b]) { try method.function($0)(a, b.resolvedValue(), c) }
+        return try submit(arguments: [b], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (A, ObjectRef<B>, C), Result>.deliver(call) { try method.function($0)($1.0, $1.1.resolvedValue(), $1.2) }
+        }
     }
 
     /// Calls a method of the instance (value, ref, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: A, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [b, c]) { try method.function($0)(a, b.resolvedValue(), c.resolvedValue()) }
+        return try submit(arguments: [b, c], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (A, ObjectRef<B>, ObjectRef<C>), Result>.deliver(call) { try method.function($0)($1.0, $1.1.resolvedValue(), $1.2.resolvedValue()) }
+        }
     }
 
     /// Calls a method of the instance (ref, value, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a]) { try method.function($0)(a.resolvedValue(), b, c) }
+        return try submit(arguments: [a], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (ObjectRef<A>, B, C), Result>.deliver(call) { try method.function($0)($1.0.resolvedValue(), $1.1, $1.2) }
+        }
     }
 
     /// Calls a method of the instance (ref, value, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: B, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a, c]) { try method.function($0)(a.resolvedValue(), b, c.resolvedValue()) }
+        return try submit(arguments: [a, c], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (ObjectRef<A>, B, ObjectRef<C>), Result>.deliver(call) { try method.function($0)($1.0.resolvedValue(), $1.1, $1.2.resolvedValue()) }
+        }
     }
 
     /// Calls a method of the instance (ref, ref, value), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: C) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a, b]) { try method.function($0)(a.resolvedValue(), b.resolvedValue(), c) }
+        return try submit(arguments: [a, b], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (ObjectRef<A>, ObjectRef<B>, C), Result>.deliver(call) { try method.function($0)($1.0.resolvedValue(), $1.1.resolvedValue(), $1.2) }
+        }
     }
 
     /// Calls a method of the instance (ref, ref, ref), e.g. `actor.remote(Counter.add, 5)`.
     @inlinable
     public func remote<A: Sendable, B: Sendable, C: Sendable, Result: Sendable>(_ method: sending @escaping (State) -> (A, B, C) throws -> Result, _ a: ObjectRef<A>, _ b: ObjectRef<B>, _ c: ObjectRef<C>) throws(RuntimeError) -> ObjectRef<Result> {
         let method = MethodReference(function: method)
-        return try submit(arguments: [a, b, c]) { try method.function($0)(a.resolvedValue(), b.resolvedValue(), c.resolvedValue()) }
+        return try submit(arguments: [a, b, c], values: (a, b, c), returning: Result.self) { call in
+            try ActorMethodCall<State, (ObjectRef<A>, ObjectRef<B>, ObjectRef<C>), Result>.deliver(call) { try method.function($0)($1.0.resolvedValue(), $1.1.resolvedValue(), $1.2.resolvedValue()) }
+        }
     }
 }

@@ -45,21 +45,26 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
     public func remote<Result: Sendable>(
         _ body: @escaping @Sendable (State) throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        try submit(arguments: []) { try body($0) }
+        try submit(arguments: [], values: (), returning: Result.self) { call in
+            try ActorMethodCall<State, Void, Result>.deliver(call) { state, _ in try body(state) }
+        }
     }
 
-    /// Submits one call; `invoke` runs on the instance once the arguments are ready.
-    /// Inlinable like a remote function's (see ``RemoteFunction``): specialized in the caller's
-    /// module, a call looks no generic metadata up at run time.
+    /// Submits one call: `run` runs it on the instance once the arguments are ready
+    /// (``ActorMethodCall/deliver(_:_:)`` around the method, which receives `values`, the
+    /// arguments as passed, from the record). Inlinable like a remote function's (see
+    /// ``RemoteFunction``): specialized in the caller's module, a call looks no generic metadata
+    /// up at run time.
     @inlinable
-    func submit<Result: Sendable>(
-        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable (State) throws -> Result
+    func submit<Values: Sendable, Result: Sendable>(
+        arguments: [AnyObjectRef], values: Values, returning: Result.Type,
+        _ run: @escaping @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let runtime = core.runtime
         let output = try runtime.pendingOutput(of: Result.self)
         let call = ActorMethodCall(
-            id: runtime.nextTaskID(), core: core, arguments: arguments, output: output, invoke: invoke)
+            id: runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
         output.producer = call
         core.submit(call, toGroup: concurrencyGroup)
         return output

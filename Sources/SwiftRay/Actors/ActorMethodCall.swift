@@ -1,40 +1,45 @@
 /// A call of a sync method (or closure) on an actor's instance, with one return object of type
-/// `Result`: the actor's core and the method are the record's own fields, so a call costs the
-/// record and the caller's closure, not a third allocation for a closure that joins them. Holds
-/// its return ref until it delivers or fails (``TaskOutput``).
+/// `Result`: the actor's core, the arguments as passed (`values`) and the function that runs the
+/// call are the record's own fields, so a call costs the record and its ref (and the array of
+/// its ref arguments), nothing more. Holds its return ref until it delivers or fails
+/// (``TaskOutput``).
 ///
 /// Thread safety as for ``TaskRecord``: the output is touched by one thread at a time (the
 /// caller, then the actor's runner, or the actor failing it while it is queued).
 @usableFromInline
-final class ActorMethodCall<State: AnyObject, Result: Sendable>: TaskRecord, @unchecked Sendable {
+final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable>: TaskRecord, @unchecked Sendable {
     @usableFromInline let core: ActorCore
-    @usableFromInline let invoke: @Sendable (State) throws -> Result
+    /// The call's arguments as passed (values, and refs resolved when the call runs). Kept here
+    /// rather than captured by `run`, for the reason given at ``AsyncActorMethodCall/values``.
+    @usableFromInline let values: Values
     @usableFromInline @exclusivity(unchecked) var output: TaskOutput<Result>
-    /// `runAndDeliver` as the caller's module specialized it (a function without context): the
-    /// runner runs the typed part of the call without looking up generic metadata.
-    @usableFromInline let specializedRun: (ActorMethodCall<State, Result>) throws -> Void
+    /// ``deliver(_:_:)`` with the method inlined into it, made where the call is (specialized
+    /// in the caller's module; for a method reference, a function without context): the runner
+    /// runs the typed part of the call without looking up generic metadata.
+    @usableFromInline let run: @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
 
     @inlinable
     init(
-        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], output: ObjectRef<Result>,
-        invoke: @escaping @Sendable (State) throws -> Result
+        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: ObjectRef<Result>,
+        run: @escaping @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
     ) {
         self.core = core
-        self.invoke = invoke
+        self.values = values
         self.output = TaskOutput(output)
-        specializedRun = { try $0.runAndDeliver() }
+        self.run = run
         super.init(id: id, shape: core.callShape, arguments: arguments)
     }
 
-    override func runBody() throws { try specializedRun(self) }
+    override func runBody() throws { try run(self) }
 
-    /// Runs the method on the instance and stores what it returns.
-    @inlinable
-    final func runAndDeliver() throws {
-        guard let instance = core.instance else {
-            throw ActorError.actorDied(actor: core.displayName, reason: "its instance is gone")
+    /// Runs `method` on the instance for `call` and stores what it returns. Always inlined into
+    /// a call's `run`, and `method` (a closure literal) into it.
+    @inlinable @inline(__always)
+    static func deliver(_ call: ActorMethodCall, _ method: (State, Values) throws -> Result) throws {
+        guard let instance = call.core.instance else {
+            throw ActorError.actorDied(actor: call.core.displayName, reason: "its instance is gone")
         }
-        try deliver(try invoke(unsafeDowncast(instance, to: State.self)), into: &output)
+        try call.deliver(try method(unsafeDowncast(instance, to: State.self), call.values), into: &call.output)
     }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
