@@ -28,8 +28,9 @@ enum TaskState: UInt8, AtomicRepresentable, Sendable {
 class TaskRecord: @unchecked Sendable {
     @usableFromInline let id: TaskID
     @usableFromInline let shape: TaskShape
-    /// The ObjectRef arguments to resolve before it runs (their entries; the typed closure holds
-    /// the refs themselves, so they stay alive while the task is pending).
+    /// The ObjectRef arguments to resolve before it runs (their entries; the typed closure, or
+    /// an actor call's `values`, holds the refs themselves, so they stay alive while the task is
+    /// pending).
     var arguments: [AnyObjectRef]
     /// Attempts made so far (1 during the first run).
     @exclusivity(unchecked) var attempt = 0
