@@ -25,9 +25,7 @@ extension ActorHandle {
     public func remote<Result: Sendable>(
         group: String?, _ body: @escaping @Sendable (State) throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        try options(concurrencyGroup: group).submit(arguments: [], values: (), returning: Result.self) { call in
-            try ActorMethodCall<State, Void, Result>.deliver(call) { state, _ in try body(state) }
-        }
+        try options(concurrencyGroup: group).remote(body)
     }
 
     /// Calls an async `body` on the instance (Ray's `async def` method). Disfavored, as the sync

@@ -194,13 +194,7 @@ final class JobRecycler: @unchecked Sendable {
             takeReturned()
             guard freeCount > keep else { break }
         }
-        if freeRoom > keep {
-            let smaller = UnsafeMutablePointer<UInt>.allocate(capacity: keep)
-            smaller.moveInitialize(from: free, count: freeCount)
-            free.deallocate()
-            free = smaller
-            freeRoom = keep
-        }
+        if freeRoom > keep { moveFreeList(toRoom: keep) }
         return true
     }
 
@@ -208,10 +202,15 @@ final class JobRecycler: @unchecked Sendable {
     private func growFreeList(toHold count: Int) {
         var room = freeRoom
         while room < count { room *= 2 }
-        let larger = UnsafeMutablePointer<UInt>.allocate(capacity: room)
-        larger.moveInitialize(from: free, count: freeCount)
+        moveFreeList(toRoom: room)
+    }
+
+    /// Moves the free list to a buffer of `room` entries (at least `freeCount`).
+    private func moveFreeList(toRoom room: Int) {
+        let buffer = UnsafeMutablePointer<UInt>.allocate(capacity: room)
+        buffer.moveInitialize(from: free, count: freeCount)
         free.deallocate()
-        free = larger
+        free = buffer
         freeRoom = room
     }
 

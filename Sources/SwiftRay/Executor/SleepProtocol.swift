@@ -115,20 +115,13 @@ final class SleepProtocol: @unchecked Sendable {
         domain.searching.wrappingSubtract(1, ordering: .sequentiallyConsistent)
         worker.isSearching = false
         if terminating.load(ordering: .sequentiallyConsistent) || somethingToDo() {
-            if claim(worker) {
-                domain.searching.wrappingAdd(1, ordering: .sequentiallyConsistent)
-                domain.sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
-                totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
-            } else {
+            if !claimAsSearcher(worker) {
                 worker.parking.wait()  // a waker claimed us first: take its signal
             }
         } else if worker.recycler._withUnsafeGuaranteedRef({ $0.keepsSpareJobs }) {
             if worker.parking.wait(timeout: .now() + .nanoseconds(trimDelayNanoseconds)) == .timedOut {
-                if claim(worker) {
+                if claimAsSearcher(worker) {
                     // Nobody woke us: free the spare jobs as a searcher (step 5), then look again.
-                    domain.searching.wrappingAdd(1, ordering: .sequentiallyConsistent)
-                    domain.sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
-                    totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
                     worker.isSearching = true
                     worker.recycler._withUnsafeGuaranteedRef { _ = $0.trim(while: { !somethingToDo() }) }
                     return .lookAgain
@@ -183,20 +176,26 @@ final class SleepProtocol: @unchecked Sendable {
     @discardableResult
     func wake(_ worker: Worker) -> Bool {
         guard worker.state.load(ordering: .sequentiallyConsistent) == WorkerState.sleeping,
-            claim(worker)
+            claimAsSearcher(worker)  // it wakes searching
         else { return false }
-        domains[worker.domainID].searching.wrappingAdd(1, ordering: .sequentiallyConsistent)  // it wakes searching
-        domains[worker.domainID].sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
-        totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
         wakeUps.wrappingAdd(1, ordering: .relaxed)
         worker.parking.signal()
         return true
     }
 
-    private func claim(_ worker: Worker) -> Bool {
-        worker.state.compareExchange(
+    /// Claims a sleeping `worker` awake (CAS sleeping -> awake) and, if this call won, moves it
+    /// from the sleepers to the searchers of its domain, on its behalf (before it runs, so that
+    /// no submitter in between thinks nobody comes). Whoever wins the claim does this, the
+    /// worker itself included; the loser takes the winner's signal instead.
+    private func claimAsSearcher(_ worker: Worker) -> Bool {
+        guard worker.state.compareExchange(
             expected: WorkerState.sleeping, desired: WorkerState.awake, ordering: .sequentiallyConsistent
-        ).exchanged
+        ).exchanged else { return false }
+        let domain = domains[worker.domainID]
+        domain.searching.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        domain.sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        totalSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        return true
     }
 
     /// Whether every worker is parked (announced and not woken).
