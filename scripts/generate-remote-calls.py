@@ -99,7 +99,7 @@ def actor_overloads(is_async=False):
     out = []
     for n in range(0, 4):
         for mask in itertools.product([False, True], repeat=n):
-            params, refs, values = split_arguments(mask, lambda i: LETTERS[i])
+            params, refs, _ = split_arguments(mask, lambda i: LETTERS[i])
             generics = "<" + "".join(f"{LETTERS[i]}: Sendable, " for i in range(n)) + "Result: Sendable>"
             signature = "(" + ", ".join(LETTERS[:n]) + ")"
             kinds = ", ".join("ref" if r else "value" for r in mask) or "no arguments"
@@ -112,16 +112,14 @@ def actor_overloads(is_async=False):
             # that captures only the method reference is specialized on it where the call is
             # made, so calling the method costs no reabstraction thunk (see
             # AsyncActorMethodCall.values).
+            # `values` is the one argument itself, or a tuple of them; the closure's `$1`.
             types = [f"ObjectRef<{LETTERS[i]}>" if r else LETTERS[i] for i, r in enumerate(mask)]
+            items = [("$1" if n == 1 else f"$1.{i}") + (".resolvedValue()" if r else "") for i, r in enumerate(mask)]
             if n == 0:
                 values_expr, values_type, closure = "()", "Void", f"{{ state, _ in {call_prefix} method.function(state)() }}"
-            elif n == 1:
-                value = "$1.resolvedValue()" if mask[0] else "$1"
-                values_expr, values_type, closure = NAMES[0], types[0], f"{{ {call_prefix} method.function($0)({value}) }}"
             else:
-                items = [f"$1.{i}.resolvedValue()" if r else f"$1.{i}" for i, r in enumerate(mask)]
-                values_expr = "(" + ", ".join(NAMES[:n]) + ")"
-                values_type = "(" + ", ".join(types) + ")"
+                values_expr = NAMES[0] if n == 1 else "(" + ", ".join(NAMES[:n]) + ")"
+                values_type = types[0] if n == 1 else "(" + ", ".join(types) + ")"
                 closure = f"{{ {call_prefix} method.function($0)({', '.join(items)}) }}"
             if is_async:
                 out.append(f"        return try submitAsync(arguments: [{', '.join(refs)}], values: {values_expr}, returning: Result.self) {{ record in")
