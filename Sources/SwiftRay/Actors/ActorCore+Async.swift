@@ -83,14 +83,26 @@ extension ActorCore {
 
     /// A sync call's body with its frame on the thread; a thrown error fails it (or the actor).
     func runSyncBody(_ call: TaskRecord, lane: Int) {
+        var held = FIFO<TaskRecord>()
+        runSyncBody(call, lane: lane, held: &held)
+    }
+
+    /// The same, for a runner that holds the calls behind it (see ``run(_:lane:held:)``).
+    func runSyncBody(_ call: TaskRecord, lane: Int, held: inout FIFO<TaskRecord>) {
         do {
             try TaskFrames.running(call, lease: nil, actor: self, runtime: runtimeID) {
                 try call.runBody()
             }
             call.recordEvent(.finished)
         } catch {
-            failed(call, with: error, lane: lane)
+            failed(call, with: error, lane: lane, held: &held)
         }
+    }
+
+    /// A call's body threw `error` (see ``failed(_:with:lane:held:)``), no call held behind it.
+    func failed(_ call: TaskRecord, with error: any Error, lane: Int) {
+        var held = FIFO<TaskRecord>()
+        failed(call, with: error, lane: lane, held: &held)
     }
 
     /// Waits, suspended, until every entry is complete (or the awaiting task is cancelled).

@@ -81,6 +81,14 @@ final class ActorCore: @unchecked Sendable {
     /// Whether the default mailbox holds calls, for a runner that waits a moment for the next
     /// call before it stops.
     let mailboxHint = QueueHint()
+    /// Bumped, under the lock, each time the actor stops being alive (it dies or restarts): a
+    /// runner holding a batch of taken calls checks it before each (ActorCore+Batches.swift).
+    let lifeChanges = Atomic<UInt32>(0)
+    /// Whether each lane's runner takes its queued calls in batches (ActorCore+Batches.swift).
+    let batchedLanes: [Bool]
+    /// By lane: calls its runner took in a batch and has not started yet (the state API counts
+    /// them as pending).
+    let heldCalls: [CountLine]
     /// The instance; see the type's thread-safety note.
     @usableFromInline @exclusivity(unchecked) nonisolated(unsafe) var instance: AnyObject?
     /// For an actor with exclusive cores, the thread on its PUs: set under the state lock when it
@@ -110,6 +118,8 @@ final class ActorCore: @unchecked Sendable {
             lanes.append(Lane(limit: limit))
         }
         self.laneIndex = laneIndex
+        batchedLanes = lanes.map { Self.takesCallsInBatches(limit: $0.limit, options: options) }
+        heldCalls = lanes.map { _ in CountLine() }
         state = SpinLocked(State(lanes: lanes))
         loops = options.isAsync ? lanes.indices.map { _ in ActorEventLoop(executor: runtime.executor) } : []
         for (lane, loop) in loops.enumerated() {
@@ -309,6 +319,7 @@ final class ActorCore: @unchecked Sendable {
         state.withLock { state in
             if case .dead = state.phase { return }
             let limit = options.maxRestarts
+            lifeChanges.add(1, ordering: .releasing)
             if restartable, limit == -1 || state.restarts < limit, let node = state.placement?.node {
                 state.restarts += 1
                 state.phase = .restarting
@@ -339,7 +350,10 @@ final class ActorCore: @unchecked Sendable {
     /// Runs one call on the instance: its arguments first (in order: a call whose argument is
     /// pending holds the actor, as Ray's ordered actors do), then its body; a fatal error kills
     /// or restarts the actor and retries the call as `maxTaskRetries` allows.
-    func run(_ call: TaskRecord, lane: Int = 0) {
+    ///
+    /// `held`: the calls its runner took from the lane's mailbox with it, still to run (see
+    /// ActorCore+Batches.swift); a fatal error puts them back, behind the retried call.
+    func run(_ call: TaskRecord, lane: Int = 0, held: inout FIFO<TaskRecord>) {
         guard callMayStart(call) else { return }
         if !call.arguments.isEmpty {
             runtime.store.waitFor(call.arguments, needed: call.arguments.count, deadline: nil)
@@ -351,12 +365,13 @@ final class ActorCore: @unchecked Sendable {
             guard callMayStart(call) else { return }
         }
         beginAttempt(call)
-        runSyncBody(call, lane: lane)
+        runSyncBody(call, lane: lane, held: &held)
     }
 
     /// A call's body threw `error`: a fatal error kills or restarts the actor (the call first in
-    /// its lane for the rebuilt instance when `maxTaskRetries` allows); any other fails the call.
-    func failed(_ call: TaskRecord, with error: any Error, lane: Int) {
+    /// its lane for the rebuilt instance when `maxTaskRetries` allows, followed by the calls its
+    /// runner `held`); any other fails the call.
+    func failed(_ call: TaskRecord, with error: any Error, lane: Int, held: inout FIFO<TaskRecord>) {
         guard let fatal = error as? ActorFatalError else {
             if call.cancelled.load(ordering: .acquiring) {
                 call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
@@ -373,6 +388,7 @@ final class ActorCore: @unchecked Sendable {
                 // First in line for the rebuilt instance.
                 var requeued = FIFO<TaskRecord>()
                 requeued.append(call)
+                while let next = held.popFirst() { requeued.append(next) }
                 while let next = state.lanes[lane].mailbox.popFirst() { requeued.append(next) }
                 state.lanes[lane].mailbox = requeued
                 if lane == 0 { mailboxHint.note(count: requeued.count) }

@@ -1,6 +1,8 @@
 /// The job that runs an actor's calls on its domain: takes calls from the mailbox until it is
 /// empty (or the actor stops being alive), yielding its worker after a few hundred when other
-/// jobs wait for it. Owned by one queue or one worker at a time, like every ``QueuedJob``.
+/// jobs wait for it. On a lane that runs one call at a time it takes all queued calls at once
+/// and runs them from its own queue (ActorCore+Batches.swift). Owned by one queue or one
+/// worker at a time, like every ``QueuedJob``.
 final class ActorRunner: QueuedJob, @unchecked Sendable {
     let actor: ActorCore
     /// The lane (concurrency group) whose calls it runs.
@@ -12,18 +14,23 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
         super.init(pinnedDomain: node)
     }
 
+    /// Calls taken from the mailbox in one batch, with ``ActorCore/lifeChanges`` as it was then.
+    private struct Held {
+        var calls = FIFO<TaskRecord>()
+        var lifeChanges: UInt32 = 0
+    }
+
     override func execute(by worker: Worker?) {
+        var held = Held()
         var ran = 0
-        while let call = actor.tryNextCall(lane: lane)
-            ?? (lane == 0 && actor.lingerForMail() ? actor.tryNextCall(lane: lane) : nil)
-            ?? actor.nextCall(lane: lane)
-        {
+        while let call = nextCall(&held) {
             if let asyncCall = call as? AsyncActorCallRecord {
                 // Its Swift `Task` takes over this runner's slot; a new runner follows it.
+                actor.returnCalls(&held.calls, lane: lane)
                 actor.startCall(asyncCall, lane: lane, preference: actor.domainPreference(pinnedDomain))
                 return
             }
-            actor.run(call, lane: lane)
+            actor.run(call, lane: lane, held: &held.calls)
             ran += 1
             if ran >= ActorCore.callsPerTurn {
                 guard worker?.hasWaitingWork ?? true else {
@@ -31,9 +38,36 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
                     continue
                 }
                 // Let the waiting jobs go first; this runner stays counted.
+                actor.returnCalls(&held.calls, lane: lane)
                 if actor.submit(self, node: pinnedDomain ?? 0) { return }
             }
         }
+    }
+
+    /// The next call: a held one while the actor's life has not changed, else from the
+    /// mailbox (a batch when the lane takes batches), waiting a moment for mail on the default
+    /// lane; nil when there is none (the runner then ends, uncounted).
+    private func nextCall(_ held: inout Held) -> TaskRecord? {
+        if !held.calls.isEmpty {
+            if actor.lifeChanges.load(ordering: .acquiring) == held.lifeChanges, let call = held.calls.popFirst() {
+                actor.heldCalls[lane].set(held.calls.count)
+                return call
+            }
+            actor.returnCalls(&held.calls, lane: lane)
+        }
+        if let call = takeCall(&held) { return call }
+        if lane == 0, actor.lingerForMail(), let call = takeCall(&held) { return call }
+        return actor.nextCall(lane: lane)
+    }
+
+    /// A call from the mailbox now, if there is one (a batch's first when the lane takes them).
+    private func takeCall(_ held: inout Held) -> TaskRecord? {
+        guard actor.batchedLanes[lane] else { return actor.tryNextCall(lane: lane) }
+        guard let lifeChanges = actor.takeQueuedCalls(lane: lane, into: &held.calls) else { return nil }
+        held.lifeChanges = lifeChanges
+        let call = held.calls.popFirst()
+        actor.heldCalls[lane].set(held.calls.count)
+        return call
     }
 }
 

@@ -56,7 +56,7 @@ public struct ActorInfo: Sendable, Hashable {
     /// Why it died.
     public let deathCause: String?
     public let restarts: Int
-    /// Calls queued, not yet running.
+    /// Calls queued (in every concurrency group), not yet running.
     public let pendingCalls: Int
 
     var fields: [String: String] {
