@@ -158,7 +158,7 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
 
     @usableFromInline
     init(
-        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef],
+        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef],
         run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
         self.run = run

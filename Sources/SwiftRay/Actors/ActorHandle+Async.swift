@@ -58,10 +58,9 @@ extension ActorHandle {
         _ run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
-        let runtime = core.runtime
-        let output = try runtime.pendingOutput(of: Result.self)
+        let output = try core.runtime.pendingOutput(of: Result.self)  // no local: see `submit`
         let call = AsyncActorMethodCall<State, Values, Result>(
-            id: runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
+            id: core.runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
         output.producer = call
         core.submit(call, toGroup: concurrencyGroup)
         return output

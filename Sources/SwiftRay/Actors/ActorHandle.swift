@@ -61,10 +61,11 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         _ run: @escaping @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
-        let runtime = core.runtime
-        let output = try runtime.pendingOutput(of: Result.self)
+        // `core.runtime` at each use: a local would be retained and released at every call,
+        // and the runtime's first line is read by every thread.
+        let output = try core.runtime.pendingOutput(of: Result.self)
         let call = ActorMethodCall(
-            id: runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
+            id: core.runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
         output.producer = call
         core.submit(call, toGroup: concurrencyGroup)
         return output

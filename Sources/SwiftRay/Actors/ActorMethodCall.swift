@@ -8,7 +8,9 @@
 /// caller, then the actor's runner, or the actor failing it while it is queued).
 @usableFromInline
 final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable>: TaskRecord, @unchecked Sendable {
-    @usableFromInline let core: ActorCore
+    /// The actor, not retained (see ``TaskRecord/shape``): only the code running the call
+    /// reads it, and that code (a runner, a lane worker, a call's `Task`) holds the actor.
+    @usableFromInline unowned(unsafe) let core: ActorCore
     /// The call's arguments as passed (values, and refs resolved when the call runs). Kept here
     /// rather than captured by `run`, for the reason given at ``AsyncActorMethodCall/values``.
     @usableFromInline let values: Values
@@ -55,7 +57,8 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
 /// (``AsyncActorCallRecord``).
 @usableFromInline
 final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
-    @usableFromInline let core: ActorCore
+    /// The actor, not retained, as ``ActorMethodCall/core`` is.
+    @usableFromInline unowned(unsafe) let core: ActorCore
     /// The call's arguments as passed (values, and refs resolved when the call runs). Kept here
     /// rather than captured by `run`: a closure that captures only the method reference is
     /// specialized on it in the caller's module, while one that also captures arguments calls

@@ -167,8 +167,10 @@ public final class RayRuntime: Sendable {
                 preferred = SchedulingHints(callerNode: preferred, argumentBytesByNode: bytes).preferredNode
             }
         }
-        task.shape.withQueue(preferring: preferred) { queue in
-            if queue.push(task) { dispatcher.requestLease(for: queue) }
+        task.withShape { shape in
+            shape.withQueue(preferring: preferred) { queue in
+                if queue.push(task) { dispatcher.requestLease(for: queue) }
+            }
         }
     }
 
@@ -180,12 +182,14 @@ public final class RayRuntime: Sendable {
     @discardableResult
     public func cancel<Value>(_ ref: ObjectRef<Value>) throws(RuntimeError) -> Bool {
         if ref.store !== store { throw .invalidOption(name: "ref", value: "\(ref.id)", reason: "belongs to another runtime") }
-        let task: TaskRecord? = ref.withGate { ref.producer }
+        // The name is read while the task still produces the ref: an actor's call does not
+        // keep its shape alive (the actor does, until it has failed or run its calls).
+        let (task, name): (TaskRecord?, String) = ref.withGate { (ref.producer, ref.producer?.name ?? "") }
         guard let task, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         task.cancellationRequested()
         let state = task.state.load(ordering: .acquiring)
         if state == .pendingArguments || state == .pendingNodeAssignment {
-            let error = TaskCancelled(taskID: task.id, taskName: task.name)
+            let error = TaskCancelled(taskID: task.id, taskName: name)
             for id in task.returnIDs { if let entry = store.liveObject(id) { _ = store.complete(entry, failing: error) } }
         }
         return true

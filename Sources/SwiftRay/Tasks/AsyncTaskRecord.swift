@@ -12,6 +12,8 @@
 /// which ends before the runner returns (the latch orders them); the running attempt's handle
 /// is under a lock (``cancellationRequested()`` comes from any thread).
 final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
+    /// Keeps ``TaskRecord/shape`` alive.
+    private let shapeOwner: TaskShape
     private let body: @Sendable () async throws -> Result
     /// The return object, referenced until the task ends (then the user's refs decide).
     @exclusivity(unchecked) private var output: TaskOutput<Result>
@@ -20,9 +22,10 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
     private let running = SpinLocked<Swift.Task<Void, Never>?>(nil)
 
     init(
-        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
+        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
         dispatcher: TaskDispatcher, body: @escaping @Sendable () async throws -> Result
     ) {
+        shapeOwner = copy shape
         self.body = body
         self.output = TaskOutput(output)
         self.dispatcher = dispatcher

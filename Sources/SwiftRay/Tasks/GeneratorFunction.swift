@@ -77,13 +77,16 @@ public struct GeneratorFunction<Arguments, Element: Sendable>: Sendable {
 final class GeneratorTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
     override class var unnamedTaskName: String { "generator" }
 
+    /// Keeps ``TaskRecord/shape`` alive.
+    private let shapeOwner: TaskShape
     private let body: @Sendable (GeneratorSink<Element>) throws -> Void
     let channel: GeneratorChannel<Element>
 
     init(
-        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], channel: GeneratorChannel<Element>,
+        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], channel: GeneratorChannel<Element>,
         body: @escaping @Sendable (GeneratorSink<Element>) throws -> Void
     ) {
+        shapeOwner = copy shape
         self.body = body
         self.channel = channel
         super.init(id: id, shape: shape, arguments: arguments)

@@ -27,15 +27,27 @@ enum TaskState: UInt8, AtomicRepresentable, Sendable {
 @usableFromInline
 class TaskRecord: @unchecked Sendable {
     @usableFromInline let id: TaskID
-    @usableFromInline let shape: TaskShape
+    /// Not retained here: for an actor's call, the actor holds its shape for as long as the
+    /// call can be read (a retain per call, released by the actor's thread when the record
+    /// went, bounced the shape's first line between caller and actor: ~8% of `1:1 actor calls
+    /// async`); a task's record holds its shape in its subclass (`shapeOwner`), since nothing
+    /// else may keep a task's shape, and its lease queues, alive while it is pending.
+    @usableFromInline unowned(unsafe) let shape: TaskShape
     /// The ObjectRef arguments to resolve before it runs (their entries; the typed closure, or
     /// an actor call's `values`, holds the refs themselves, so they stay alive while the task is
     /// pending).
     var arguments: [AnyObjectRef]
-    /// Attempts made so far (1 during the first run).
-    @exclusivity(unchecked) var attempt = 0
     @usableFromInline let cancelled = Atomic<Bool>(false)
     @usableFromInline let state = Atomic<TaskState>(.pendingArguments)
+    /// Attempts made so far (1 during the first run). 32 bits, after the two one-byte atomics:
+    /// the base's fields end at 48 bytes rather than 56, so a task's record with its
+    /// `shapeOwner` is 112 bytes, no larger than it was without it.
+    @exclusivity(unchecked) private var attempts: UInt32 = 0
+    /// Attempts made so far (1 during the first run).
+    var attempt: Int {
+        get { Int(attempts) }
+        set { attempts = UInt32(truncatingIfNeeded: newValue) }
+    }
     /// The task's name: its function's (an actor call's: the actor's display name), read from
     /// the shape when needed (errors, events) rather than retained per task: a string every call
     /// of a function shares would bounce its reference count between submitter and worker.
@@ -43,13 +55,20 @@ class TaskRecord: @unchecked Sendable {
     final var name: String { shape.options.name ?? Self.unnamedTaskName }
     /// The name of tasks whose function has none.
     class var unnamedTaskName: String { "remote function" }
+    /// Runs `body` with ``shape`` borrowed: a method called on the unowned field directly is
+    /// called on a retained copy, and the shape's count is written by every thread that frees
+    /// a record of it.
+    @inline(__always)
+    final func withShape<R>(_ body: (TaskShape) throws -> R) rethrows -> R {
+        try Unmanaged.passUnretained(shape)._withUnsafeGuaranteedRef(body)
+    }
     /// The actor whose call this is (its id), nil for a task.
     var actorID: TaskID? { shape.actorID }
 
     @usableFromInline
-    init(id: TaskID, shape: TaskShape, arguments: [AnyObjectRef]) {
+    init(id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef]) {
         self.id = id
-        self.shape = shape
+        self.shape = copy shape
         self.arguments = arguments
     }
 
@@ -126,6 +145,8 @@ class TaskRecord: @unchecked Sendable {
 /// safety as for ``TaskRecord``.
 @usableFromInline
 final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
+    /// Keeps ``TaskRecord/shape`` alive.
+    @usableFromInline let shapeOwner: TaskShape
     @usableFromInline let body: @Sendable () throws -> Result
     @usableFromInline @exclusivity(unchecked) var output: TaskOutput<Result>
     /// `runAndDeliver` as the caller's module specialized it for `Result` (a function without
@@ -135,9 +156,10 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
 
     @inlinable
     init(
-        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
+        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
         body: @escaping @Sendable () throws -> Result
     ) {
+        shapeOwner = copy shape
         self.body = body
         self.output = TaskOutput(output)
         specializedRun = { try $0.runAndDeliver() }
@@ -158,14 +180,17 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
 /// return objects, one ref each. Holds each return ref until it delivers or fails.
 /// Thread safety as for ``TaskRecord``.
 final class MultipleReturnTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
+    /// Keeps ``TaskRecord/shape`` alive.
+    private let shapeOwner: TaskShape
     private let body: @Sendable () throws -> [Element]
     @exclusivity(unchecked) private var outputs: [ObjectRef<Element>]
     private let outputIDs: [ObjectID]
 
     init(
-        id: TaskID, shape: TaskShape, arguments: [AnyObjectRef], outputs: [ObjectRef<Element>],
+        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], outputs: [ObjectRef<Element>],
         body: @escaping @Sendable () throws -> [Element]
     ) {
+        shapeOwner = copy shape
         self.body = body
         self.outputs = outputs
         outputIDs = outputs.map(\.id)
