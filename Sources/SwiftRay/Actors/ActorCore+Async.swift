@@ -162,7 +162,7 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
         run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
         self.run = run
-        super.init(id: id, shape: shape, arguments: arguments)
+        super.init(id: id, shape: shape, arguments: arguments, isAsyncActorCall: true)
     }
 
     /// Records the `Task` that runs the call. True when the call was cancelled already: the

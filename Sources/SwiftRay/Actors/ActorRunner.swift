@@ -24,10 +24,10 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
         var held = Held()
         var ran = 0
         while let call = nextCall(&held) {
-            if let asyncCall = call as? AsyncActorCallRecord {
+            if call.isAsyncActorCall {
                 // Its Swift `Task` takes over this runner's slot; a new runner follows it.
                 actor.returnCalls(&held.calls, lane: lane)
-                actor.startCall(asyncCall, lane: lane, preference: actor.domainPreference(pinnedDomain))
+                actor.startCall(call, lane: lane, preference: actor.domainPreference(pinnedDomain))
                 return
             }
             actor.run(call, lane: lane, held: &held.calls)

@@ -1,15 +1,16 @@
 import Synchronization
 
-/// A count that one thread writes often and others read now and then, alone on its cache line
-/// (padding on both sides), so its writes do not bounce the lines of the fields around it.
+/// A count alone on its cache line (padding on both sides), so that its writes do not bounce
+/// the lines of the fields around it: a count one thread writes often and others read now and
+/// then (``set(_:)``), or a counter many threads take numbers from (``next()``).
 ///
 /// Thread-safe (an atomic); reads are a snapshot.
 final class CountLine: Sendable {
     private let before: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-    private let count = Atomic<Int>(0)
+    private let count: Atomic<Int>
     private let after: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
 
-    init() {}
+    init(_ initial: Int = 0) { count = Atomic(initial) }
 
     /// The count now.
     var value: Int { count.load(ordering: .relaxed) }
@@ -17,4 +18,8 @@ final class CountLine: Sendable {
     /// Sets the count (a plain store: meant for a single writer).
     @inline(__always)
     func set(_ value: Int) { count.store(value, ordering: .relaxed) }
+
+    /// Adds one and returns the count before (unique across threads).
+    @inline(__always)
+    func next() -> Int { count.wrappingAdd(1, ordering: .relaxed).oldValue }
 }

@@ -39,6 +39,9 @@ class TaskRecord: @unchecked Sendable {
     var arguments: [AnyObjectRef]
     @usableFromInline let cancelled = Atomic<Bool>(false)
     @usableFromInline let state = Atomic<TaskState>(.pendingArguments)
+    /// Whether it is an ``AsyncActorCallRecord`` (a runner asks at every call: a load, where
+    /// a dynamic cast walked the class chain).
+    let isAsyncActorCall: Bool
     /// Attempts made so far (1 during the first run). 32 bits, after the two one-byte atomics:
     /// the base's fields end at 48 bytes rather than 56, so a task's record with its
     /// `shapeOwner` is 112 bytes, no larger than it was without it.
@@ -66,7 +69,8 @@ class TaskRecord: @unchecked Sendable {
     var actorID: TaskID? { shape.actorID }
 
     @usableFromInline
-    init(id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef]) {
+    init(id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], isAsyncActorCall: Bool = false) {
+        self.isAsyncActorCall = isAsyncActorCall
         self.id = id
         self.shape = copy shape
         self.arguments = arguments
