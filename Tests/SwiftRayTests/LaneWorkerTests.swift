@@ -141,7 +141,7 @@ struct LaneWorkerTests {
     /// Whether the sleeping call started (read without queueing behind it: the lane runs one
     /// call at a time).
     func sleepingStarted(_ actor: ActorHandle<LaneProbe>) -> Bool {
-        guard let instance = actor.core.instance as? LaneProbe else { return false }
+        guard let instance = actor.core.currentInstance as? LaneProbe else { return false }
         return instance.started.exchange(false, ordering: .acquiringAndReleasing)
     }
 

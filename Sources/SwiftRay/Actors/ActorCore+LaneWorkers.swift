@@ -44,8 +44,9 @@ extension ActorCore {
         /// No call now, none in flight: wait a moment for mail (the worker stays counted).
         case linger
         /// End (uncounted already); ask for the pump when `wantsPump`; end the actor for
-        /// `endReason` (its last handle went and it is idle).
-        case end(wantsPump: Bool, endReason: String?)
+        /// `endReason` (its last handle went and it is idle). `unreachable`: retired instances
+        /// to release, outside the lock.
+        case end(wantsPump: Bool, endReason: String?, unreachable: [AnyObject])
     }
 
     /// Whether `lane` needs another worker now: none is between calls, yet mail waits and a
@@ -106,7 +107,7 @@ extension ActorCore {
                     ended = false
                     mayLinger = false
                     _ = lingerForMail()
-                case let .end(wantsPump, endReason):
+                case let .end(wantsPump, endReason, _):
                     if wantsPump { loops[lane].requestPump() }
                     if let endReason { die(reason: endReason, restartable: false) }
                     return
@@ -163,7 +164,7 @@ extension ActorCore {
             state.lanes[lane].workers -= 1
             let wantsPump = alive && Self.claimPump(&state.lanes[lane])
             let endReason = alive && state.isIdle ? state.endWhenIdle : nil
-            return .end(wantsPump: wantsPump, endReason: endReason)
+            return .end(wantsPump: wantsPump, endReason: endReason, unreachable: state.takeRetiredInstancesIfIdle())
         }
     }
 }

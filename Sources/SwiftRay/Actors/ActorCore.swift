@@ -9,11 +9,12 @@ import Synchronization
 /// mailbox (submission) order: by ``ActorRunner`` jobs, or for an async actor by lane workers,
 /// long-lived Swift `Task`s on the lane's ``ActorEventLoop`` (see ActorCore+LaneWorkers.swift).
 ///
-/// Thread safety: the life, the mailboxes and the slot counts are under one lock (a
-/// ``SpinLocked``: every critical section is a few dozen instructions); the instance is
-/// written by the factory job before the actor becomes alive (published by that lock) and read
-/// by runners only while it is alive. With `maxConcurrency > 1` calls run in parallel on the
-/// same instance, as in Ray's threaded actors: the instance must then be thread-safe itself.
+/// Thread safety: the life, the mailboxes, the slot counts and the instances it owns are under
+/// one lock (a ``SpinLocked``: every critical section is a few dozen instructions). Calls read
+/// the instance without the lock, from ``instanceSlot``; a restart's new instance replaces it
+/// there, and the old one is kept until no call can still be running on it (see
+/// ``State/retiredInstances``). With `maxConcurrency > 1` calls run in parallel on the same
+/// instance, as in Ray's threaded actors: the instance must then be thread-safe itself.
 @usableFromInline
 final class ActorCore: @unchecked Sendable {
     /// Where the actor is in its life.
@@ -51,6 +52,12 @@ final class ActorCore: @unchecked Sendable {
         var placement: TaskPlacement?
         /// Set when the last handle of an unnamed actor went: it ends once it is idle.
         var endWhenIdle: String?
+        /// The instance calls run on (``instanceSlot`` points at it), kept after the actor dies.
+        var instance: AnyObject?
+        /// Instances a restart replaced while calls held slots: a call that started before the
+        /// restart may still run on one. Released once no lane holds a slot
+        /// (``takeRetiredInstancesIfIdle()``), else with the actor.
+        var retiredInstances: [AnyObject] = []
 
         /// The default group's mailbox.
         var mailbox: FIFO<TaskRecord> { lanes[0].mailbox }
@@ -58,6 +65,14 @@ final class ActorCore: @unchecked Sendable {
         var pendingCalls: Int { lanes.reduce(0) { $0 + $1.mailbox.count } }
         /// No call queued or running.
         var isIdle: Bool { lanes.allSatisfy { $0.running == 0 && $0.mailbox.isEmpty } }
+
+        /// The retired instances, to be released outside the lock, when no lane holds a slot
+        /// (no call is running, so none can be reading one); else none.
+        mutating func takeRetiredInstancesIfIdle() -> [AnyObject] {
+            guard !retiredInstances.isEmpty, lanes.allSatisfy({ $0.running == 0 }) else { return [] }
+            defer { retiredInstances = [] }
+            return retiredInstances
+        }
     }
 
     /// The scheduler's id for the actor (its creation task), and the actor's id.
@@ -89,8 +104,10 @@ final class ActorCore: @unchecked Sendable {
     /// By lane: calls its runner took in a batch and has not started yet (the state API counts
     /// them as pending).
     let heldCalls: [CountLine]
-    /// The instance; see the type's thread-safety note.
-    @usableFromInline @exclusivity(unchecked) nonisolated(unsafe) var instance: AnyObject?
+    /// The instance calls run on, not retained (``State/instance`` and, after a restart,
+    /// ``State/retiredInstances`` own it): written under the lock as the actor becomes alive,
+    /// read without it by every call. Nil until the factory first returns.
+    @usableFromInline let instanceSlot = Atomic<Unmanaged<AnyObject>?>(nil)
     /// For an actor with exclusive cores, the thread on its PUs: set under the state lock when it
     /// is placed, before its factory job is queued, and kept across restarts.
     @exclusivity(unchecked) nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
@@ -133,6 +150,9 @@ final class ActorCore: @unchecked Sendable {
     var phase: Phase { state.withLock { $0.phase } }
 
     var node: Int? { state.withLock { $0.placement?.node } }
+
+    /// The instance calls now run on (nil until the factory first returns), retained.
+    var currentInstance: AnyObject? { state.withLock { $0.instance } }
 
     // MARK: Calls
 
@@ -237,15 +257,18 @@ final class ActorCore: @unchecked Sendable {
 
     /// The next call for a runner, or nil (the runner then ends, uncounted).
     func nextCall(lane: Int = 0) -> TaskRecord? {
+        var unreachable: [AnyObject] = []
         let (call, endReason): (TaskRecord?, String?) = state.withLock { state in
             if state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() {
                 if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
                 return (call, nil)
             }
             state.lanes[lane].running -= 1
+            unreachable = state.takeRetiredInstancesIfIdle()
             let idle = state.isIdle && state.phase == .alive
             return (nil, idle ? state.endWhenIdle : nil)
         }
+        unreachable.removeAll()
         if let endReason { die(reason: endReason, restartable: false) }
         return call
     }
@@ -290,11 +313,20 @@ final class ActorCore: @unchecked Sendable {
                 die(reason: "its factory threw \(error)", restartable: true)
                 return
             }
-            instance = built
             for loop in loops { loop.domain.store(node, ordering: .releasing) }
             var starts: [(lane: Int, node: Int)] = []
+            // Released after the lock: an instance no call can reach any more, or this one when
+            // another restart's factory finished first.
+            var unreachable: [AnyObject] = []
             state.withLock { state in
-                guard state.phase == .pending || state.phase == .restarting else { return }
+                guard state.phase == .pending || state.phase == .restarting else {
+                    unreachable = [built]
+                    return
+                }
+                if let replaced = state.instance { state.retiredInstances.append(replaced) }
+                state.instance = built
+                instanceSlot.store(Unmanaged.passUnretained(built), ordering: .releasing)
+                unreachable = state.takeRetiredInstancesIfIdle()
                 state.phase = .alive
                 for lane in state.lanes.indices {
                     while let node = claimSlot(&state, lane: lane) {
@@ -303,6 +335,7 @@ final class ActorCore: @unchecked Sendable {
                 }
             }
             for start in starts { startLane(start.lane, on: start.node) }
+            unreachable.removeAll()
         }
         if !submit(ClosureJob(pinnedDomain: node, job), node: node) {
             die(reason: "the runtime is shut down", restartable: false)
@@ -335,7 +368,8 @@ final class ActorCore: @unchecked Sendable {
             exclusive = exclusiveThread
         }
         if let restartNode {
-            instance = nil
+            // The instance stays where it is until the new one replaces it: a call that started
+            // before this restart still runs on it.
             create(on: restartNode)
             return
         }
