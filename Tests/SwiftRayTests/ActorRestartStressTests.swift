@@ -13,6 +13,27 @@ final class CallTally: Sendable {
     func asyncBump() async -> Int { calls.add(1, ordering: .relaxed).newValue }
 }
 
+/// Counts the instances of ``NumberedInstance`` built and alive. Thread-safe (atomics).
+final class InstanceCensus: Sendable {
+    let built = Atomic<Int>(0)
+    let alive = Atomic<Int>(0)
+}
+
+/// An actor's instance that knows which one it is (1 for the first built) and counts itself
+/// in its census while it lives. Not thread-safe (one call at a time).
+final class NumberedInstance {
+    let number: Int
+    let census: InstanceCensus
+
+    init(census: InstanceCensus) {
+        self.census = census
+        number = census.built.add(1, ordering: .sequentiallyConsistent).newValue
+        census.alive.add(1, ordering: .sequentiallyConsistent)
+    }
+
+    deinit { census.alive.subtract(1, ordering: .sequentiallyConsistent) }
+}
+
 /// Restarts asked from outside while calls run on other threads: the instance a running call
 /// uses must stay alive and untouched until the call ends, a second restart asked before the
 /// first instance is built must not replace an instance calls already run on, and no call may
@@ -33,6 +54,30 @@ struct ActorRestartStressTests {
             if round % 3 == 0 { restart() }
         }
         return try ray.get(refs, timeout: 120)
+    }
+
+    @Test("a call running through a restart finishes on the old instance, which is freed once no call runs; later calls run on the new one")
+    func runningCallKeepsItsInstance() throws {
+        // Two workers: the factory runs while the held call occupies one.
+        try withRuntime(RuntimeOptions(workersPerDomain: 2)) { ray in
+            let census = InstanceCensus()
+            let actor = try ray.actor(ActorOptions(maxRestarts: 1)) { NumberedInstance(census: census) }
+            let hold = WorkerHold()
+            let held = try actor.remote { instance in
+                hold.holdHere()
+                return instance.number
+            }
+            #expect(hold.waitUntilHeld())
+            ray.kill(actor, noRestart: false)
+            #expect(waitUntil { census.built.load(ordering: .sequentiallyConsistent) == 2 })
+            // The old instance lives on while the call runs on it.
+            #expect(census.alive.load(ordering: .sequentiallyConsistent) == 2)
+            hold.release()
+            #expect(try ray.get(held, timeout: 30) == 1)
+            #expect(try ray.get(try actor.remote { $0.number }, timeout: 30) == 2)
+            #expect(waitUntil { census.alive.load(ordering: .sequentiallyConsistent) == 1 })
+            #expect(!actor.isDead)
+        }
     }
 
     @Test("threaded actor, two calls at once, restarted 400 times: every call returns from a live instance")

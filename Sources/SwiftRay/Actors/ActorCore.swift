@@ -3,11 +3,12 @@ import RayTopology
 import Synchronization
 
 /// One actor: its options, factory and instance, its mailboxes of calls (one per concurrency
-/// group: its lanes, the default group first), and its life (placed by the scheduler, created by
-/// its factory on its domain, alive, restarting, dead). Calls are ``TaskRecord``s whose body
-/// reads the instance; they run on the actor's domain, at most each lane's limit at once, in
-/// mailbox (submission) order: by ``ActorRunner`` jobs, or for an async actor by lane workers,
-/// long-lived Swift `Task`s on the lane's ``ActorEventLoop`` (see ActorCore+LaneWorkers.swift).
+/// group: its lanes, the default group first), and its life (ActorCore+Life.swift: placed by
+/// the scheduler, created by its factory on its domain, alive, restarting, dead). Calls are
+/// ``TaskRecord``s whose body reads the instance; they run on the actor's domain, at most each
+/// lane's limit at once, in mailbox (submission) order: by ``ActorRunner`` jobs, or for an
+/// async actor by lane workers, long-lived Swift `Task`s on the lane's ``ActorEventLoop`` (see
+/// ActorCore+LaneWorkers.swift).
 ///
 /// Thread safety: the life, the mailboxes, the slot counts and the instances it owns are under
 /// one lock (a ``SpinLocked``: every critical section is a few dozen instructions). Calls read
@@ -199,7 +200,7 @@ final class ActorCore: @unchecked Sendable {
     /// the node to run on; counts the slot for a runner. An async actor's lane asks for its
     /// pump instead, once, and only when none of its workers is between calls (one that is
     /// takes the mail itself).
-    private func claimSlot(_ state: inout State, lane: Int) -> Int? {
+    func claimSlot(_ state: inout State, lane: Int) -> Int? {
         guard state.phase == .alive, !state.lanes[lane].mailbox.isEmpty,
               state.lanes[lane].running < state.lanes[lane].limit, let node = state.placement?.node
         else { return nil }
@@ -271,114 +272,6 @@ final class ActorCore: @unchecked Sendable {
         unreachable.removeAll()
         if let endReason { die(reason: endReason, restartable: false) }
         return call
-    }
-
-    // MARK: Life
-
-    /// The scheduler placed the actor: build its instance on its node.
-    func placed(_ placement: TaskPlacement) {
-        state.withLock { $0.placement = placement }
-        if options.exclusiveCores {
-            do {
-                let thread = try runtime.executor.startExclusiveThread(
-                    onPUs: CPUSet(placement.exclusivePUs), domain: placement.node)
-                // Under the lock: a kill racing the placement either sees the thread (and stops
-                // it) or is seen here.
-                let killed: Bool = state.withLock { state in
-                    exclusiveThread = thread
-                    for loop in loops { loop.exclusiveThread = thread }
-                    if case .dead = state.phase { return true }
-                    return false
-                }
-                if killed {
-                    thread.stop()
-                    return
-                }
-            } catch {
-                die(reason: "its exclusive cores could not be set up: \(error)", restartable: false)
-                return
-            }
-        }
-        create(on: placement.node)
-    }
-
-    /// Runs the factory on `node` (so its allocations land in that domain's memory), then lets
-    /// the queued calls run.
-    private func create(on node: Int) {
-        let job: @Sendable () -> Void = { [self] in
-            let built: AnyObject
-            do {
-                built = try factory()
-            } catch {
-                die(reason: "its factory threw \(error)", restartable: true)
-                return
-            }
-            for loop in loops { loop.domain.store(node, ordering: .releasing) }
-            var starts: [(lane: Int, node: Int)] = []
-            // Released after the lock: an instance no call can reach any more, or this one when
-            // another restart's factory finished first.
-            var unreachable: [AnyObject] = []
-            state.withLock { state in
-                guard state.phase == .pending || state.phase == .restarting else {
-                    unreachable = [built]
-                    return
-                }
-                if let replaced = state.instance { state.retiredInstances.append(replaced) }
-                state.instance = built
-                instanceSlot.store(Unmanaged.passUnretained(built), ordering: .releasing)
-                unreachable = state.takeRetiredInstancesIfIdle()
-                state.phase = .alive
-                for lane in state.lanes.indices {
-                    while let node = claimSlot(&state, lane: lane) {
-                        starts.append((lane, node))
-                    }
-                }
-            }
-            for start in starts { startLane(start.lane, on: start.node) }
-            unreachable.removeAll()
-        }
-        if !submit(ClosureJob(pinnedDomain: node, job), node: node) {
-            die(reason: "the runtime is shut down", restartable: false)
-        }
-    }
-
-    /// Ends the actor (or restarts it when `restartable` and restarts are left): queued calls
-    /// fail with `actorDied` (a restart keeps them), its resources and name are released.
-    func die(reason: String, restartable: Bool) {
-        var failed: [TaskRecord] = []
-        var restartNode: Int?
-        var released = false
-        var exclusive: ExclusiveCoreThread?
-        state.withLock { state in
-            if case .dead = state.phase { return }
-            let limit = options.maxRestarts
-            lifeChanges.add(1, ordering: .releasing)
-            if restartable, limit == -1 || state.restarts < limit, let node = state.placement?.node {
-                state.restarts += 1
-                state.phase = .restarting
-                restartNode = node
-                return
-            }
-            state.phase = .dead(reason)
-            for lane in state.lanes.indices {
-                while let call = state.lanes[lane].mailbox.popFirst() { failed.append(call) }
-            }
-            mailboxHint.note(count: 0)
-            released = true
-            exclusive = exclusiveThread
-        }
-        if let restartNode {
-            // The instance stays where it is until the new one replaces it: a call that started
-            // before this restart still runs on it.
-            create(on: restartNode)
-            return
-        }
-        guard released else { return }
-        for loop in loops { loop.setPump(nil) }
-        exclusive?.stop()
-        let error = ActorError.actorDied(actor: displayName, reason: reason)
-        for call in failed { call.finish(failing: error) }
-        runtime.actorDied(self)
     }
 
     /// Runs one call on the instance: its arguments first (in order: a call whose argument is
