@@ -60,7 +60,8 @@ extension RayRuntime {
 
     /// Kills an actor (Ray's `ray.kill`): queued calls fail with ``ActorError/actorDied(actor:reason:)``,
     /// later calls too; a call already running finishes (threads are not killed). With
-    /// `noRestart: false` it restarts instead when `maxRestarts` allows.
+    /// `noRestart: false` it restarts instead when `maxRestarts` allows: the factory builds a new
+    /// instance, the queued calls run on it, and a call already running finishes on the old one.
     public func kill<State: AnyObject>(_ actor: ActorHandle<State>, noRestart: Bool = true) {
         actor.core.die(reason: "killed by ray.kill", restartable: !noRestart)
     }
