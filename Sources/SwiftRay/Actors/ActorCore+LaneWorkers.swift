@@ -44,9 +44,8 @@ extension ActorCore {
         /// No call now, none in flight: wait a moment for mail (the worker stays counted).
         case linger
         /// End (uncounted already); ask for the pump when `wantsPump`; end the actor for
-        /// `endReason` (its last handle went and it is idle). `unreachable`: retired instances
-        /// to release, outside the lock.
-        case end(wantsPump: Bool, endReason: String?, unreachable: [AnyObject])
+        /// `endReason` (its last handle went and it is idle).
+        case end(wantsPump: Bool, endReason: String?)
     }
 
     /// Whether `lane` needs another worker now: none is between calls, yet mail waits and a
@@ -107,7 +106,7 @@ extension ActorCore {
                     ended = false
                     mayLinger = false
                     _ = lingerForMail()
-                case let .end(wantsPump, endReason, _):
+                case let .end(wantsPump, endReason):
                     if wantsPump { loops[lane].requestPump() }
                     if let endReason { die(reason: endReason, restartable: false) }
                     return
@@ -148,7 +147,10 @@ extension ActorCore {
     /// Under the actor's lock: ends the worker's last call (`endedCall`), then takes the next
     /// call, or lingers, or ends the worker (always when `retiring`).
     private func nextStep(lane: Int, endedCall: Bool, retiring: Bool, mayLinger: Bool) -> WorkerStep {
-        state.withLock { state in
+        // Retired instances a last worker lets go: released on return, outside the lock.
+        var unreachable: [AnyObject] = []
+        defer { unreachable.removeAll() }
+        return state.withLock { state in
             if endedCall { state.lanes[lane].running -= 1 }
             let alive = state.phase == .alive
             if !retiring, alive, state.lanes[lane].running < state.lanes[lane].limit,
@@ -164,7 +166,8 @@ extension ActorCore {
             state.lanes[lane].workers -= 1
             let wantsPump = alive && Self.claimPump(&state.lanes[lane])
             let endReason = alive && state.isIdle ? state.endWhenIdle : nil
-            return .end(wantsPump: wantsPump, endReason: endReason, unreachable: state.takeRetiredInstancesIfIdle())
+            unreachable = state.takeRetiredInstancesIfIdle()
+            return .end(wantsPump: wantsPump, endReason: endReason)
         }
     }
 }

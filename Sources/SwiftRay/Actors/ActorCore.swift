@@ -155,6 +155,17 @@ final class ActorCore: @unchecked Sendable {
     /// The instance calls now run on (nil until the factory first returns), retained.
     var currentInstance: AnyObject? { state.withLock { $0.instance } }
 
+    /// The instance a call runs on, read without the lock (see ``instanceSlot``): the call holds
+    /// a slot, so the instance stays alive until it ends. Throws `actorDied` if the factory has
+    /// not returned yet, which no started call sees.
+    @inlinable @inline(__always)
+    func instance<State: AnyObject>(as type: State.Type) throws(ActorError) -> State {
+        guard let instance = instanceSlot.load(ordering: .acquiring) else {
+            throw .actorDied(actor: displayName, reason: "it has no instance")
+        }
+        return unsafeDowncast(instance.takeUnretainedValue(), to: State.self)
+    }
+
     // MARK: Calls
 
     /// The lane of concurrency group `group` (nil: the default group). Throws

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A call of a sync method (or closure) on an actor's instance, with one return object of type
 /// `Result`: the actor's core, the arguments as passed (`values`) and the function that runs the
 /// call are the record's own fields, so a call costs the record and its ref (and the array of
@@ -40,11 +38,7 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
     /// a call's `run`, and `method` (a closure literal) into it.
     @inlinable @inline(__always)
     static func deliver(_ call: ActorMethodCall, _ method: (State, Values) throws -> Result) throws {
-        guard let instance = call.core.instanceSlot.load(ordering: .acquiring) else {
-            throw ActorError.actorDied(actor: call.core.displayName, reason: "it has no instance")
-        }
-        try call.deliver(
-            try method(unsafeDowncast(instance.takeUnretainedValue(), to: State.self), call.values), into: &call.output)
+        try call.deliver(try method(try call.core.instance(as: State.self), call.values), into: &call.output)
     }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
@@ -91,12 +85,7 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
         _ record: AsyncActorCallRecord, _ method: (State, Values) async throws -> Result
     ) async throws {
         let call = unsafeDowncast(record, to: Self.self)
-        guard let instance = call.core.instanceSlot.load(ordering: .acquiring) else {
-            throw ActorError.actorDied(actor: call.core.displayName, reason: "it has no instance")
-        }
-        try call.deliver(
-            try await method(unsafeDowncast(instance.takeUnretainedValue(), to: State.self), call.values),
-            into: &call.output)
+        try call.deliver(try await method(try call.core.instance(as: State.self), call.values), into: &call.output)
     }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
