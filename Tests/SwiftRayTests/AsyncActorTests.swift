@@ -146,6 +146,13 @@ struct AsyncActorTests {
         try withRuntime { ray in
             // One call at a time: asyncAdd's read and write straddle an await.
             let actor = try ray.actor(ActorOptions(maxConcurrency: 1, isAsync: true)) { AsyncCounter() }
+            // Held until the producers are read: a call that already ran has let go of its record.
+            let hold = WorkerHold()
+            let holding = try actor.remote { _ in
+                hold.holdHere()
+                return 0
+            }
+            #expect(hold.waitUntilHeld())
             let sync = try actor.remote { $0.get() }
             #expect(sync.producer is ActorMethodCall<AsyncCounter, Void, Int>)
             let syncMethod = try actor.remote(AsyncCounter.get)
@@ -157,6 +164,8 @@ struct AsyncActorTests {
             let five = try ray.put(5)
             let byRef = try actor.remote(AsyncCounter.asyncAdd, five)
             #expect(byRef.producer is AsyncActorMethodCall<AsyncCounter, ObjectRef<Int>, Int>)
+            hold.release()
+            #expect(try ray.get(holding, timeout: 30) == 0)
             #expect(try ray.get([sync, syncMethod, asyncClosure, asyncMethod, byRef], timeout: 30) == [0, 0, 1, 6, 11])
             // Inside a remote function whose closure could be sync or async.
             let task = try ray.remote { () throws -> Int in
