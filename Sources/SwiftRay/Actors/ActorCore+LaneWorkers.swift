@@ -105,7 +105,7 @@ extension ActorCore {
                 case .linger:
                     ended = false
                     mayLinger = false
-                    _ = lingerForMail()
+                    _ = mailLinger.wait(for: mailboxHint, by: nil, adapting: false)
                 case let .end(wantsPump, endReason):
                     if wantsPump { loops[lane].requestPump() }
                     if let endReason { die(reason: endReason, restartable: false) }

@@ -97,6 +97,8 @@ final class ActorCore: @unchecked Sendable {
     /// Whether the default mailbox holds calls, for a runner that waits a moment for the next
     /// call before it stops.
     let mailboxHint = QueueHint()
+    /// How long a runner of the default lane waits for mail before it ends (MailLinger.swift).
+    let mailLinger = MailLinger()
     /// Bumped, under the lock, each time the actor stops being alive (it dies or restarts): a
     /// runner holding a batch of taken calls checks it before each (ActorCore+Batches.swift).
     let lifeChanges = Atomic<UInt32>(0)
@@ -204,7 +206,10 @@ final class ActorCore: @unchecked Sendable {
             if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
             return .success(claimSlot(&state, lane: lane))
         }
-        if let node = try outcome.get() { startLane(lane, on: node) }
+        if let node = try outcome.get() {
+            if lane == 0, !isAsync { mailLinger.runnerStarting() }
+            startLane(lane, on: node)
+        }
     }
 
     /// A lane may start a call: the actor is alive, the lane has mail and a free slot. Returns
@@ -251,20 +256,6 @@ final class ActorCore: @unchecked Sendable {
             if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
             return call
         }
-    }
-
-    /// Waits briefly (spinning, then yielding) for a call to arrive; whether one seems to have.
-    /// A caller that makes one call after another would otherwise pay a worker wake-up per call.
-    func lingerForMail() -> Bool {
-        let deadline = MonotonicClock.nanoseconds &+ LeaseRunner.lingerSpinNanoseconds
-        repeat {
-            if mailboxHint.seemsNonEmpty { return true }
-        } while MonotonicClock.nanoseconds < deadline
-        for _ in 0..<LeaseRunner.lingerYields {
-            sched_yield()
-            if mailboxHint.seemsNonEmpty { return true }
-        }
-        return false
     }
 
     /// The next call for a runner, or nil (the runner then ends, uncounted).

@@ -23,7 +23,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
     override func execute(by worker: Worker?) {
         var held = Held()
         var ran = 0
-        while let call = nextCall(&held) {
+        while let call = nextCall(&held, by: worker) {
             if call.isAsyncActorCall {
                 // Its Swift `Task` takes over this runner's slot; a new runner follows it.
                 actor.returnCalls(&held.calls, lane: lane)
@@ -47,7 +47,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
     /// The next call: a held one while the actor's life has not changed, else from the
     /// mailbox (a batch when the lane takes batches), waiting a moment for mail on the default
     /// lane; nil when there is none (the runner then ends, uncounted).
-    private func nextCall(_ held: inout Held) -> TaskRecord? {
+    private func nextCall(_ held: inout Held, by worker: Worker?) -> TaskRecord? {
         if !held.calls.isEmpty {
             if actor.lifeChanges.load(ordering: .acquiring) == held.lifeChanges, let call = held.calls.popFirst() {
                 actor.heldCalls[lane].set(held.calls.count)
@@ -56,7 +56,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
             actor.returnCalls(&held.calls, lane: lane)
         }
         if let call = takeCall(&held) { return call }
-        if lane == 0, actor.lingerForMail(), let call = takeCall(&held) { return call }
+        if lane == 0, actor.mailLinger.wait(for: actor.mailboxHint, by: worker), let call = takeCall(&held) { return call }
         return actor.nextCall(lane: lane)
     }
 
