@@ -61,8 +61,8 @@ extension ActorHandle {
         let output = try core.runtime.pendingOutput(of: Result.self)  // no local: see `submit`
         let call = AsyncActorMethodCall<State, Values, Result>(
             id: core.runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
-        output.producer = call
-        core.submit(call, toGroup: concurrencyGroup)
+        output.setProducer(call)
+        core.submit(consume call, toGroup: concurrencyGroup)
         return output
     }
 }

@@ -66,8 +66,8 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         let output = try core.runtime.pendingOutput(of: Result.self)
         let call = ActorMethodCall(
             id: core.runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
-        output.producer = call
-        core.submit(call, toGroup: concurrencyGroup)
+        output.setProducer(call)
+        core.submit(consume call, toGroup: concurrencyGroup)
         return output
     }
 }

@@ -20,14 +20,16 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
     /// runs the typed part of the call without looking up generic metadata.
     @usableFromInline let run: @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
 
+    /// `output` is borrowed: owned (Swift's default for initializers), the caller retained the
+    /// ref twice and released it once around the base class's initializer.
     @inlinable
     init(
-        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: ObjectRef<Result>,
+        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: borrowing ObjectRef<Result>,
         run: @escaping @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
     ) {
         self.core = core
         self.values = values
-        self.output = TaskOutput(output)
+        self.output = TaskOutput(copy output)
         self.run = run
         super.init(id: id, shape: core.callShape, arguments: arguments)
     }
@@ -68,12 +70,12 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
     /// ``deliver(_:_:)`` with the method inlined into it.
     @inlinable
     init(
-        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: ObjectRef<Result>,
+        id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: borrowing ObjectRef<Result>,
         run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
         self.core = core
         self.values = values
-        self.output = TaskOutput(output)
+        self.output = TaskOutput(copy output)
         super.init(id: id, shape: core.callShape, arguments: arguments, run: run)
     }
 

@@ -17,6 +17,17 @@ struct FIFO<Element> {
         count += 1
     }
 
+    /// Moves `element` to the back, leaving nil (nothing when it is nil): the queue takes the
+    /// caller's reference, with no reference count written. Amortized O(1).
+    mutating func append(taking element: inout Element?) {
+        guard element != nil else { return }
+        if count == slots.count { grow() }
+        var tail = head + count
+        if tail >= slots.count { tail -= slots.count }
+        swap(&slots[tail], &element)
+        count += 1
+    }
+
     /// Takes the front element. O(1).
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }

@@ -46,13 +46,13 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
     /// metadata up at run time.
     @inlinable
     func submit(
-        arguments: [AnyObjectRef], _ invoke: @escaping @Sendable () throws -> Result
+        arguments: [AnyObjectRef], _ invoke: consuming @escaping @Sendable () throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let output = try runtime.pendingOutput(of: Result.self)
         let task = SingleReturnTask(
             id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output,
-            body: invoke)
-        output.producer = task
+            body: consume invoke)
+        output.setProducer(task)
         try runtime.submit(task)
         return output
     }
