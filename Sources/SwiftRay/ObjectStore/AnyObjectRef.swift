@@ -20,7 +20,7 @@ enum ObjectState: UInt8, AtomicRepresentable {
 /// Reference counting is Swift's own: every strong reference to the instance (the program's
 /// refs, a pending task's arguments, the task that will produce it, a stored value that contains
 /// the ref) keeps the object alive, and the last one going frees it (``deinit`` takes it out of
-/// the store's table and gives its bytes back; the value goes with the instance). The store's
+/// the store's table and gives its bytes back; ``ObjectRef`` destroys the value). The store's
 /// table holds the instance unretained and looks it up only under its shard's lock, taking a
 /// reference only while the instance is not already being freed (``ObjectTable``), so a ref and
 /// its entry cost one allocation and one reference count, not two of each.
@@ -64,7 +64,9 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     }
 
     /// The last reference went: the object leaves the store's table and gives its bytes back
-    /// (the value goes with the instance, after this, outside the table's lock).
+    /// (``ObjectRef``'s deinit has destroyed the value just before, outside any lock; nobody
+    /// can reach it meanwhile, since a lookup in the table takes no reference to an instance
+    /// being freed).
     deinit {
         Unmanaged.passUnretained(store)._withUnsafeGuaranteedRef { $0.free(self) }
     }

@@ -203,7 +203,7 @@ final class ObjectStore: @unchecked Sendable {
             }
         }
         let waiters = entry.completeIfPending(as: .ready) {
-            entry.storedValue = value
+            entry.storeValue(value)
             entry.size = size
             entry.domain = home
         }
