@@ -120,17 +120,14 @@ extension ActorCore {
             case end(String)
             case nothing
         }
-        var unreachable: [AnyObject] = []
-        let next: Next = state.withLock { state in
+        let next: Next = withLockReleasingRetired { state in
             if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty, let node = state.placement?.node {
                 return .runner(node)
             }
             state.lanes[lane].running -= 1
-            unreachable = state.takeRetiredInstancesIfIdle()
             if state.phase == .alive, state.isIdle, let reason = state.endWhenIdle { return .end(reason) }
             return .nothing
         }
-        unreachable.removeAll()
         switch next {
         case .runner(let node): startRunner(on: node, lane: lane)
         case .end(let reason): die(reason: reason, restartable: false)

@@ -147,10 +147,7 @@ extension ActorCore {
     /// Under the actor's lock: ends the worker's last call (`endedCall`), then takes the next
     /// call, or lingers, or ends the worker (always when `retiring`).
     private func nextStep(lane: Int, endedCall: Bool, retiring: Bool, mayLinger: Bool) -> WorkerStep {
-        // Retired instances a last worker lets go: released on return, outside the lock.
-        var unreachable: [AnyObject] = []
-        defer { unreachable.removeAll() }
-        return state.withLock { state in
+        withLockReleasingRetired { state in
             if endedCall { state.lanes[lane].running -= 1 }
             let alive = state.phase == .alive
             if !retiring, alive, state.lanes[lane].running < state.lanes[lane].limit,
@@ -166,7 +163,6 @@ extension ActorCore {
             state.lanes[lane].workers -= 1
             let wantsPump = alive && Self.claimPump(&state.lanes[lane])
             let endReason = alive && state.isIdle ? state.endWhenIdle : nil
-            unreachable = state.takeRetiredInstancesIfIdle()
             return .end(wantsPump: wantsPump, endReason: endReason)
         }
     }

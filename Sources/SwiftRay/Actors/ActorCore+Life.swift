@@ -4,6 +4,22 @@ import RayTopology
 /// (again after a restart), dead. What the lock guards and how calls read the instance: see
 /// ``ActorCore``.
 extension ActorCore {
+    /// Runs `body` under the actor's lock; when no lane then holds a slot, the instances
+    /// restarts retired (``State/retiredInstances``) go too, released after the lock: no call
+    /// can still be running on them. Every place that frees a slot, or makes a new instance
+    /// current, takes the lock through here.
+    @inline(__always)
+    func withLockReleasingRetired<R>(_ body: (inout State) -> R) -> R {
+        var unreachable: [AnyObject] = []
+        let result = state.withLock { state in
+            let result = body(&state)
+            unreachable = state.takeRetiredInstancesIfIdle()
+            return result
+        }
+        unreachable.removeAll()  // here, outside the lock: an instance's deinit is user code
+        return result
+    }
+
     /// The scheduler placed the actor: build its instance on its node.
     func placed(_ placement: TaskPlacement) {
         state.withLock { $0.placement = placement }
@@ -44,18 +60,13 @@ extension ActorCore {
             }
             for loop in loops { loop.domain.store(node, ordering: .releasing) }
             var starts: [(lane: Int, node: Int)] = []
-            // Released after the lock: an instance no call can reach any more, or this one when
-            // another restart's factory finished first.
-            var unreachable: [AnyObject] = []
-            state.withLock { state in
-                guard state.phase == .pending || state.phase == .restarting else {
-                    unreachable = [built]
-                    return
-                }
+            // When another restart's factory finished first, that instance stays and `built`
+            // goes with this job, after the lock.
+            withLockReleasingRetired { state in
+                guard state.phase == .pending || state.phase == .restarting else { return }
                 if let replaced = state.instance { state.retiredInstances.append(replaced) }
                 state.instance = built
                 instanceSlot.store(Unmanaged.passUnretained(built), ordering: .releasing)
-                unreachable = state.takeRetiredInstancesIfIdle()
                 state.phase = .alive
                 for lane in state.lanes.indices {
                     while let node = claimSlot(&state, lane: lane) {
@@ -64,7 +75,6 @@ extension ActorCore {
                 }
             }
             for start in starts { startLane(start.lane, on: start.node) }
-            unreachable.removeAll()
         }
         if !submit(ClosureJob(pinnedDomain: node, job), node: node) {
             die(reason: "the runtime is shut down", restartable: false)

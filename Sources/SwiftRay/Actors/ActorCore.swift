@@ -271,18 +271,15 @@ final class ActorCore: @unchecked Sendable {
 
     /// The next call for a runner, or nil (the runner then ends, uncounted).
     func nextCall(lane: Int = 0) -> TaskRecord? {
-        var unreachable: [AnyObject] = []
-        let (call, endReason): (TaskRecord?, String?) = state.withLock { state in
+        let (call, endReason): (TaskRecord?, String?) = withLockReleasingRetired { state in
             if state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() {
                 if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
                 return (call, nil)
             }
             state.lanes[lane].running -= 1
-            unreachable = state.takeRetiredInstancesIfIdle()
             let idle = state.isIdle && state.phase == .alive
             return (nil, idle ? state.endWhenIdle : nil)
         }
-        unreachable.removeAll()
         if let endReason { die(reason: endReason, restartable: false) }
         return call
     }

@@ -71,8 +71,9 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
         Unmanaged.passUnretained(store)._withUnsafeGuaranteedRef { $0.free(self) }
     }
 
-    /// Sets ``producer`` before the first ref is handed out. Borrows the ref: the plain setter,
-    /// called on a caller's fresh ref, retained and released the ref around the store.
+    /// Sets ``producer`` before the first ref is handed out (every producer sets it here).
+    /// Borrows the ref: the plain setter, called on a caller's fresh ref, retained and released
+    /// the ref around the store.
     @inlinable @inline(__always)
     final func setProducer(_ task: TaskRecord) {
         Unmanaged.passUnretained(self)._withUnsafeGuaranteedRef { $0.producer = task }

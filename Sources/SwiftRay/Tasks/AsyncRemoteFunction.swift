@@ -45,7 +45,7 @@ public struct AsyncRemoteFunction<Arguments, Result: Sendable>: Sendable {
         let task = AsyncSingleReturnTask(
             id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output,
             dispatcher: runtime.dispatcher, body: invoke)
-        output.producer = task
+        output.setProducer(task)
         try runtime.submit(task)
         return output
     }

@@ -100,7 +100,7 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
         let task = MultipleReturnTask(
             id: runtime.nextTaskID(), shape: shape, arguments: arguments,
             outputs: outputs, body: invoke)
-        for output in outputs { output.producer = task }
+        for output in outputs { output.setProducer(task) }
         try runtime.submit(task)
         return outputs
     }
