@@ -148,4 +148,42 @@ struct ObjectStoreReferenceTests {
         outer = nil
         #expect(store.count == 0 && counter.value == 1 && store.usedBytes == 0)
     }
+
+    /// Refs hold their store unretained; the table's shards hold it while they have entries.
+    @Test("refs keep their store alive, and the store goes with the last of them, made on any thread")
+    func storeLivesAsLongAsItsRefs() throws {
+        let counter = DeinitCounter()
+        weak var weakStore: ObjectStore?
+        var refs: [AnyObjectRef] = []
+        do {
+            let store = try makeStore()
+            weakStore = store
+            refs.append(try store.put(Payload(counter)))
+            refs.append(try store.makePending(of: Int.self))
+            // Refs made on other threads land in other shards of the table.
+            let made = Mutex<[AnyObjectRef]>([])
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                let ref = try? store.put(Payload(counter))
+                made.withLock { $0.append(ref!) }
+            }
+            refs += made.withLock { $0 }
+        }
+        #expect(weakStore != nil && refs.count == 10)
+        // Every ref still works with only refs holding the store.
+        for ref in refs where ref.isReady {
+            #expect(try weakStore!.get(ref as! ObjectRef<Payload>).bytes == 64)
+        }
+        let pending = refs.remove(at: 1) as! ObjectRef<Int>
+        try weakStore!.fulfil(pending, with: 7)
+        #expect(try weakStore!.get(pending) == 7)
+        while refs.count > 1 {
+            refs.removeLast()
+            #expect(weakStore != nil)
+        }
+        #expect(weakStore != nil && counter.value == 8)
+        refs.removeAll()
+        #expect(weakStore != nil)  // `pending` holds it
+        _ = consume pending
+        #expect(weakStore == nil && counter.value == 9)
+    }
 }

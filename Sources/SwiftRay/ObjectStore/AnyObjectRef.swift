@@ -38,27 +38,29 @@ enum ObjectState: UInt8, AtomicRepresentable {
 public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertible {
     /// The object's id.
     public let id: ObjectID
-    /// The store that owns the object (strong: live refs keep their store alive; the table's
-    /// pointer back is unretained).
-    @usableFromInline let store: ObjectStore
+    /// The store that owns the object. Unretained, and still always alive while the ref is:
+    /// the ref is in the store's table from its creation to the end of its deinit, and a shard
+    /// of the table with live entries holds the store (see ``ObjectTable``); the table's
+    /// pointer back to the ref is unretained too.
+    @usableFromInline unowned(unsafe) let store: ObjectStore
     @usableFromInline let state: Atomic<ObjectState>
     /// The entry's lock (see ``withGate(_:)``).
     private let gate = SpinGate()
-    @usableFromInline @exclusivity(unchecked) var error: (any Error)?
+    @usableFromInline @exclusivity(unchecked) final var error: (any Error)?
     /// Bytes charged to the store for the value (0 while pending).
-    @usableFromInline @exclusivity(unchecked) var size = 0
+    @usableFromInline @exclusivity(unchecked) final var size = 0
     /// The domain (logical node) whose memory holds the value.
-    @usableFromInline @exclusivity(unchecked) var domain: Int
+    @usableFromInline @exclusivity(unchecked) final var domain: Int
     /// Whoever waits for the object to leave `pending`; guarded by the gate.
-    @exclusivity(unchecked) var waiters = WaiterList()
+    @exclusivity(unchecked) final var waiters = WaiterList()
     /// The task that will produce the value (cancel finds it here): set before the first ref is
     /// handed out, cleared under the gate when the object completes.
-    @usableFromInline @exclusivity(unchecked) var producer: TaskRecord?
+    @usableFromInline @exclusivity(unchecked) final var producer: TaskRecord?
 
     @usableFromInline
-    init(id: ObjectID, store: ObjectStore, state: ObjectState, domain: Int) {
+    init(id: ObjectID, store: borrowing ObjectStore, state: ObjectState, domain: Int) {
         self.id = id
-        self.store = store
+        self.store = copy store
         self.state = Atomic(state)
         self.domain = domain
     }

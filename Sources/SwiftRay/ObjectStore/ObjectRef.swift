@@ -25,8 +25,10 @@ public final class ObjectRef<Value: Sendable>: AnyObjectRef, @unchecked Sendable
     @inlinable
     static var storesInline: Bool { MemoryLayout<Value>.size <= 24 && MemoryLayout<Value>.alignment <= 8 }
 
+    /// `store` is borrowed: the ref keeps it unretained (``AnyObjectRef/store``), and an owned
+    /// argument cost the caller a retain and the initializer a release, on the store's header.
     @inlinable
-    init(id: ObjectID, store: ObjectStore, value: Value?, size: Int, domain: Int) {
+    init(id: ObjectID, store: borrowing ObjectStore, value: Value?, size: Int, domain: Int) {
         super.init(id: id, store: store, state: .pending, domain: domain)
         self.size = size
         if let value {
