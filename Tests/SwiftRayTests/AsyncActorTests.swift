@@ -154,16 +154,16 @@ struct AsyncActorTests {
             }
             #expect(hold.waitUntilHeld())
             let sync = try actor.remote { $0.get() }
-            #expect(sync.producer is ActorMethodCall<AsyncCounter, Void, Int>)
+            #expect(sync.currentProducer() is ActorMethodCall<AsyncCounter, Void, Int>)
             let syncMethod = try actor.remote(AsyncCounter.get)
-            #expect(syncMethod.producer is ActorMethodCall<AsyncCounter, Void, Int>)
+            #expect(syncMethod.currentProducer() is ActorMethodCall<AsyncCounter, Void, Int>)
             let asyncClosure = try actor.remote { await $0.bump() }
-            #expect(asyncClosure.producer is AsyncActorMethodCall<AsyncCounter, Void, Int>)
+            #expect(asyncClosure.currentProducer() is AsyncActorMethodCall<AsyncCounter, Void, Int>)
             let asyncMethod = try actor.remote(AsyncCounter.asyncAdd, 5)
-            #expect(asyncMethod.producer is AsyncActorMethodCall<AsyncCounter, Int, Int>)
+            #expect(asyncMethod.currentProducer() is AsyncActorMethodCall<AsyncCounter, Int, Int>)
             let five = try ray.put(5)
             let byRef = try actor.remote(AsyncCounter.asyncAdd, five)
-            #expect(byRef.producer is AsyncActorMethodCall<AsyncCounter, ObjectRef<Int>, Int>)
+            #expect(byRef.currentProducer() is AsyncActorMethodCall<AsyncCounter, ObjectRef<Int>, Int>)
             hold.release()
             #expect(try ray.get(holding, timeout: 30) == 0)
             #expect(try ray.get([sync, syncMethod, asyncClosure, asyncMethod, byRef], timeout: 30) == [0, 0, 1, 6, 11])

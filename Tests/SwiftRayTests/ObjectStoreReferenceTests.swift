@@ -161,7 +161,7 @@ struct ObjectStoreReferenceTests {
             refs.append(try store.put(Payload(counter)))
             refs.append(try store.makePending(of: Int.self))
             // Refs made on other threads land in other shards of the table.
-            let made = Mutex<[AnyObjectRef]>([])
+            let made = Locked<[AnyObjectRef]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { _ in
                 let ref = try? store.put(Payload(counter))
                 made.withLock { $0.append(ref!) }

@@ -45,6 +45,8 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 
+    deinit { output.producerGoes(self) }
+
     override var returnIDs: [ObjectID] { [output.id] }
 }
 
@@ -91,6 +93,8 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
     }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
+
+    deinit { output.producerGoes(self) }
 
     override var returnIDs: [ObjectID] { [output.id] }
 }

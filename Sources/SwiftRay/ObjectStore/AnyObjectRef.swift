@@ -1,3 +1,4 @@
+internal import CSwiftRuntime
 import Synchronization
 
 /// The life stage of a stored object: promised by a producer, there, or failed for good.
@@ -53,9 +54,15 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     @usableFromInline @exclusivity(unchecked) final var domain: Int
     /// Whoever waits for the object to leave `pending`; guarded by the gate.
     @exclusivity(unchecked) final var waiters = WaiterList()
-    /// The task that will produce the value (cancel finds it here): set before the first ref is
-    /// handed out, cleared under the gate when the object completes.
-    @usableFromInline @exclusivity(unchecked) final var producer: TaskRecord?
+    /// The task that will produce the value (cancel finds it here), unretained: set before the
+    /// first ref is handed out, cleared under the gate when the object completes, or by the
+    /// task's deinit if the task goes first (``forgetProducer(_:)``), so that while it is set
+    /// under the gate the task's memory is there. Read with ``currentProducer()``.
+    ///
+    /// Unretained because the task holds the ref until it completes it: a strong link back
+    /// cost every call a retain of its record by the caller and a release by the thread that
+    /// completed it (and made a task dropped unfinished leak with its refs, in a cycle).
+    @usableFromInline @exclusivity(unchecked) final var producer: Unmanaged<TaskRecord>?
 
     @usableFromInline
     init(id: ObjectID, store: borrowing ObjectStore, state: ObjectState, domain: Int) {
@@ -78,7 +85,26 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     /// the ref around the store.
     @inlinable @inline(__always)
     final func setProducer(_ task: TaskRecord) {
-        Unmanaged.passUnretained(self)._withUnsafeGuaranteedRef { $0.producer = task }
+        Unmanaged.passUnretained(self)._withUnsafeGuaranteedRef { $0.producer = .passUnretained(task) }
+    }
+
+    /// The task that produces the object, retained, while the object is pending and the task
+    /// alive; nil after.
+    final func currentProducer() -> TaskRecord? {
+        withGate { retainedProducer() }
+    }
+
+    /// ``currentProducer()`` for a caller that holds the gate.
+    final func retainedProducer() -> TaskRecord? {
+        guard let producer, swift_tryRetain(producer.toOpaque()) != nil else { return nil }
+        return producer.takeRetainedValue()
+    }
+
+    /// Clears ``producer`` if it is `task` (its deinit: it goes before completing the object).
+    final func forgetProducer(_ task: TaskRecord) {
+        withGate {
+            if producer?.toOpaque() == Unmanaged.passUnretained(task).toOpaque() { producer = nil }
+        }
     }
 
     /// Whether the object is there (ready or failed), without waiting.

@@ -188,8 +188,10 @@ public final class RayRuntime: Sendable {
         if ref.store !== store { throw .invalidOption(name: "ref", value: "\(ref.id)", reason: "belongs to another runtime") }
         // The name is read while the task still produces the ref: an actor's call does not
         // keep its shape alive (the actor does, until it has failed or run its calls).
-        let (task, name): (TaskRecord?, String) = ref.withGate { (ref.producer, ref.producer?.name ?? "") }
-        guard let task, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        let found: (task: TaskRecord, name: String)? = ref.withGate {
+            ref.retainedProducer().map { ($0, $0.name) }
+        }
+        guard let (task, name) = found, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         task.cancellationRequested()
         let state = task.state.load(ordering: .acquiring)
         if state == .pendingArguments || state == .pendingNodeAssignment {

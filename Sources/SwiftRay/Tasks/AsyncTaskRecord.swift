@@ -97,5 +97,7 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
 
+    deinit { output.producerGoes(self) }
+
     override var returnIDs: [ObjectID] { [output.id] }
 }

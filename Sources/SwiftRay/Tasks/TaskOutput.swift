@@ -39,6 +39,13 @@ struct TaskOutput<Result: Sendable> {
         self.entry = nil
     }
 
+    /// Called by the deinit of the task that holds it: an object still pending forgets its
+    /// producer (``AnyObjectRef/producer`` is unretained). Nothing when it was delivered.
+    @inline(__always)
+    func producerGoes(_ task: TaskRecord) {
+        entry?.forgetProducer(task)
+    }
+
     /// Whether the value is still to be delivered.
     @inlinable var isPending: Bool { entry != nil }
 }

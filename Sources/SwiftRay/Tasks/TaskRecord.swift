@@ -175,6 +175,8 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
 
     override func runBody() throws { try specializedRun(self) }
 
+    deinit { output.producerGoes(self) }
+
     @inlinable
     final func runAndDeliver() throws { try deliver(try body(), into: &output) }
 
@@ -227,6 +229,8 @@ final class MultipleReturnTask<Element: Sendable>: TaskRecord, @unchecked Sendab
         outputs = []
         for output in done { _ = output.store.complete(output, failing: error) }
     }
+
+    deinit { for output in outputs { output.forgetProducer(self) } }
 
     override var returnIDs: [ObjectID] { outputIDs }
 }
