@@ -153,7 +153,7 @@ final class ObjectStore: @unchecked Sendable {
         let home = try resolveDomain(domain, of: value, size: size, facts: facts)
         var prepaid = 0
         while true {
-            let ref = try table.insert(store: serial, owner: self, size: size, prepaid: prepaid) { id in
+            let ref = try table.insert(owner: self, size: size, prepaid: prepaid) { id in
                 ObjectRef(id: id, store: self, value: value, size: size, domain: home)
             }
             if let ref { return unsafeDowncast(ref, to: ObjectRef<Value>.self) }
@@ -168,7 +168,7 @@ final class ObjectStore: @unchecked Sendable {
     func makePending<Value: Sendable>(of type: Value.Type = Value.self, onDomain domain: Int? = nil) throws -> ObjectRef<Value> {
         try checkOpen()
         let home = try resolveDomain(domain)
-        let ref = try table.insert(store: serial, owner: self) { id in
+        let ref = try table.insert(owner: self) { id in
             ObjectRef<Value>(id: id, store: self, value: nil, size: 0, domain: home)
         }
         return unsafeDowncast(ref, to: ObjectRef<Value>.self)
@@ -232,8 +232,7 @@ final class ObjectStore: @unchecked Sendable {
     // MARK: References
 
     /// Takes an object whose last reference went (its deinit) out of the table and gives its
-    /// bytes back.
-    /// The store itself may go in this call: when the entry was its shard's last, the shard's
+    /// bytes back. The store itself may go in this call: when the entry was its shard's last, the shard's
     /// reference to the store is released, as the last thing done (see ``ObjectTable``).
     func free(_ entry: AnyObjectRef) {
         guard let removed = table.remove(entry, keep: creditBatch) else { return }

@@ -200,10 +200,11 @@ final class ObjectTable: @unchecked Sendable {
     /// Inserts the entry `make` builds for the id it is given (under the shard's lock), charging
     /// it `size` bytes: `prepaid` bytes the caller took from the capacity pay first (the rest
     /// goes to the shard's credit), else the shard's credit pays. Returns nil, inserting
-    /// nothing, when the credit is short.
+    /// nothing, when the credit is short. `owner` is the store the table belongs to (its ids
+    /// carry its serial; the shard holds it while it has entries).
     @usableFromInline @inline(__always)
     func insert(
-        store: UInt32, owner: ObjectStore, size: Int, prepaid: Int, _ make: (ObjectID) -> AnyObjectRef
+        owner: ObjectStore, size: Int, prepaid: Int, _ make: (ObjectID) -> AnyObjectRef
     ) throws(ObjectStoreError) -> AnyObjectRef? {
         let index = homeShard
         let outcome: (entry: AnyObjectRef?, full: Bool) = locked(index) { shard in
@@ -218,7 +219,7 @@ final class ObjectTable: @unchecked Sendable {
             // note on the owner).
             if shard.live == 0 { _ = Unmanaged.passUnretained(owner).retain() }
             shard.live &+= 1
-            let entry = make(ObjectID(store: store, shard: index, sequence: shard.sequence, slot: slot))
+            let entry = make(ObjectID(store: owner.serial, shard: index, sequence: shard.sequence, slot: slot))
             shard.fill(slot, with: entry)
             return (entry, false)
         }
@@ -228,9 +229,9 @@ final class ObjectTable: @unchecked Sendable {
 
     /// Inserts the entry `make` builds, charging nothing (a pending object).
     @inlinable @inline(__always)
-    func insert(store: UInt32, owner: ObjectStore, _ make: (ObjectID) -> AnyObjectRef) throws(ObjectStoreError) -> AnyObjectRef {
+    func insert(owner: ObjectStore, _ make: (ObjectID) -> AnyObjectRef) throws(ObjectStoreError) -> AnyObjectRef {
         // Cannot be nil: nothing to pay.
-        try insert(store: store, owner: owner, size: 0, prepaid: 0, make)!
+        try insert(owner: owner, size: 0, prepaid: 0, make)!
     }
 
     /// Takes `entry`, whose last reference went (its deinit), out of the table and credits its
