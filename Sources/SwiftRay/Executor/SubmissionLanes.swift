@@ -7,10 +7,12 @@ import Synchronization
 /// domains') steal from in batches. A submission is then two uncontended stores, and one
 /// compare-and-swap moves up to a batch of jobs to a worker.
 ///
-/// Thread-safe. A thread's lanes live in a thread-specific slot of the executor; when the thread
-/// ends they are marked orphaned, stay stealable until empty, and are dropped from the list at
-/// the next registration. Lists replaced by a registration are kept until the executor ends,
-/// because a worker may still be reading one (a few pointers per registration).
+/// Thread-safe. A thread finds its lanes through ``ThreadLaneTable``, its entry in one
+/// process-wide thread-specific slot; when the thread ends its lanes are marked orphaned, stay
+/// stealable until empty, and are dropped from the list at the next registration. Lists
+/// replaced by a registration are kept until the executor ends, because a worker may still be
+/// reading one (a few pointers per registration). When the executor ends, each thread lets go
+/// of its lanes into it at the thread's next registration (with any executor) or when it ends.
 final class SubmissionLanes: @unchecked Sendable {
     /// One thread's lane into one domain.
     final class Lane: @unchecked Sendable {
@@ -26,31 +28,34 @@ final class SubmissionLanes: @unchecked Sendable {
         init(_ byDomain: [[Lane]]) { self.byDomain = UnretainedList(byDomain.map { UnretainedList($0) }) }
     }
 
-    /// A thread's lanes, one per domain (the thread-specific value).
+    /// A thread's lanes, one per domain.
     final class ThreadLanes: @unchecked Sendable {
         let lanes: UnretainedList<Lane>
         init(_ lanes: [Lane]) { self.lanes = UnretainedList(lanes) }
     }
 
+    /// Whether a ``SubmissionLanes`` is still alive: what threads' tables hold of it (they must
+    /// not keep the executor's lanes object, nor compare addresses a later one may reuse).
+    final class Liveness: Sendable {
+        let alive = Atomic<Bool>(true)
+    }
+
     private let domainCount: Int
     private let current: Atomic<UnsafeMutableRawPointer>
     private let registration = Locked<[LaneList]>([])
-    private var key = pthread_key_t()
+    /// Threads' tables name this object by it.
+    let liveness = Liveness()
+    private let tableKey = ThreadLaneTable.key
 
     init(domainCount: Int) {
         self.domainCount = domainCount
         let empty = LaneList(Array(repeating: [], count: domainCount))
         current = Atomic(Unmanaged.passUnretained(empty).toOpaque())
         registration.withLock { $0.append(empty) }
-        pthread_key_create(&key) { pointer in
-            guard let pointer else { return }
-            let lanes = Unmanaged<ThreadLanes>.fromOpaque(pointer).takeRetainedValue()
-            for lane in lanes.lanes.elements { lane.orphaned.store(true, ordering: .releasing) }
-        }
     }
 
     deinit {
-        pthread_key_delete(key)
+        liveness.alive.store(false, ordering: .releasing)
     }
 
     /// Calls `body` with the lanes into `domain` that workers look at now, borrowed.
@@ -69,11 +74,15 @@ final class SubmissionLanes: @unchecked Sendable {
     /// Calls `body` with the calling thread's lane into `domain` (created on first use), borrowed.
     @inline(__always)
     func withLane<R>(forDomain domain: Int, _ body: (Lane) -> R) -> R {
-        guard let pointer = pthread_getspecific(key) else { return register().lanes.with(domain, body) }
-        return Unmanaged<ThreadLanes>.fromOpaque(pointer)._withUnsafeGuaranteedRef { $0.lanes.with(domain, body) }
+        let table = ThreadLaneTable.current(key: tableKey)
+        guard let lanes = table._withUnsafeGuaranteedRef({ $0.lanes(of: liveness) }) else {
+            return register(in: table).lanes.with(domain, body)
+        }
+        return lanes._withUnsafeGuaranteedRef { $0.lanes.with(domain, body) }
     }
 
-    private func register() -> ThreadLanes {
+    @inline(never)
+    private func register(in table: Unmanaged<ThreadLaneTable>) -> ThreadLanes {
         let mine = ThreadLanes((0..<domainCount).map { _ in Lane() })
         registration.withLock { lists in
             let old = lists[lists.count - 1].byDomain.elements
@@ -84,7 +93,7 @@ final class SubmissionLanes: @unchecked Sendable {
             lists.append(next)
             current.store(Unmanaged.passUnretained(next).toOpaque(), ordering: .releasing)
         }
-        pthread_setspecific(key, Unmanaged.passRetained(mine).toOpaque())
+        table._withUnsafeGuaranteedRef { $0.add(mine, of: liveness) }
         return mine
     }
 

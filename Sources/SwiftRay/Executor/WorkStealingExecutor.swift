@@ -66,6 +66,13 @@ public final class WorkStealingExecutor: @unchecked Sendable {
     /// Whether ``shutdown()`` has begun.
     var isShuttingDown: Bool { lifecycle.withLock { $0 != .running } }
 
+    /// Every worker's thread has ended (each one's loop holds the executor until it returns):
+    /// the workers' steal orders, which hold one another, are dropped so that the workers go
+    /// with the executor.
+    deinit {
+        for worker in workers { worker.detach() }
+    }
+
     /// Starts the workers for `topology`.
     public init(topology: Topology, configuration: Configuration = Configuration()) throws(ExecutorError) {
         self.topology = topology

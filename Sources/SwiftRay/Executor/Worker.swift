@@ -68,6 +68,13 @@ final class Worker: @unchecked Sendable {
         batch = executor.injectorBatch
     }
 
+    /// Drops the steal order (its lists hold the other workers, and theirs this one: a cycle),
+    /// once the worker's thread has ended; the executor's deinit calls it.
+    func detach() {
+        stealOrderRef = nil
+        stealOrder = nil
+    }
+
     // MARK: The calling thread's worker
 
     private static let key: pthread_key_t = {
