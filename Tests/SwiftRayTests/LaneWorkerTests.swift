@@ -8,7 +8,9 @@ import Testing
 /// inside its calls. Not thread-safe by itself (the actor serializes it).
 final class LaneProbe: @unchecked Sendable {
     /// Set right after the actor is made (before any call), for the calls to read their lane.
-    nonisolated(unsafe) var core: ActorCore?
+    /// Weak: the actor holds this instance, and a strong link back kept both, and the runtime
+    /// the actor holds, alive after the test (LeakSanitizer).
+    nonisolated(unsafe) weak var core: ActorCore?
     let gauge = Gauge()
     var mostWorkers = 0
     let started = Atomic<Bool>(false)
