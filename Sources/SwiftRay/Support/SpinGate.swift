@@ -1,11 +1,13 @@
+internal import CSwiftRuntime
 import Glibc
 import Synchronization
 
 /// A one-byte spin lock for critical sections of a few dozen instructions that take no other
 /// lock: the object store's shards and each object's entry. Taking a free gate is one
 /// compare-and-exchange and leaving it one release store (a pthread mutex pays an atomic
-/// read-modify-write for each, and a call). A waiter spins briefly, then yields the CPU at each
-/// try, so a holder preempted on a small machine is not spun against for a whole time slice.
+/// read-modify-write for each, and a call). A waiter backs off with the CPU's spin-wait hint
+/// for about two microseconds, then yields the CPU at each try, so a holder preempted on a small
+/// machine is not spun against for a whole time slice.
 /// ThreadSanitizer sees the ordering (acquiring and releasing atomics).
 ///
 /// Thread-safe. Not reentrant. Not fair: fine for locks held this briefly and this rarely
@@ -23,19 +25,51 @@ struct SpinGate: ~Copyable {
         return try body()
     }
 
+    /// Backs off between tries (see ``maxPausesPerTry``) and, once ``spinNanoseconds`` have
+    /// passed, yields the CPU at each try.
     @inline(never)
     private func waitAndTake() {
-        var spins = 0
+        var tries = 0
+        var pauses = 1
+        var yieldAt = 0
+        var yielding = false
         while true {
             if !taken.load(ordering: .relaxed),
                 taken.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
             {
                 return
             }
-            spins += 1
-            if spins >= 64 { sched_yield() }
+            if yielding {
+                sched_yield()
+                continue
+            }
+            for _ in 0..<pauses { swiftray_cpu_relax() }
+            if pauses < Self.maxPausesPerTry { pauses &<<= 1 }
+            tries &+= 1
+            guard tries & (Self.triesPerClockRead - 1) == 0 else { continue }
+            let now = MonotonicClock.nanoseconds
+            if yieldAt == 0 {
+                yieldAt = now &+ Self.spinNanoseconds
+            } else {
+                yielding = now >= yieldAt
+            }
         }
     }
+
+    /// How long a waiter spins before it yields at each try: many times a critical section
+    /// whose holder runs (a few dozen instructions, and the lock's line crossing cores), far
+    /// less than a time slice. Yielding after a fixed 64 tries (~0.2 µs) yielded against
+    /// running holders: a `sched_yield` costs ~0.5 µs on the development machine, and more
+    /// where it switches threads. A threaded actor's runners and caller ran 1.2-1.5x faster
+    /// with this; two callers of one actor (`n:n actor calls async`) ~10% slower, since their
+    /// yields had handed each other long uncontended runs (BENCHMARKS.md, seventeenth sitting).
+    static let spinNanoseconds = 2_000
+    /// The most spin-wait hints between two tries (doubling from one): while the holder works,
+    /// waiters that keep reading the lock's line slow its release, and two waiters that retry
+    /// at once bounce it between them.
+    static let maxPausesPerTry = 16
+    /// Tries between two clock reads (a power of two).
+    static let triesPerClockRead = 8
 }
 
 /// A value guarded by a ``SpinGate``: for state touched in short critical sections by a
