@@ -184,41 +184,34 @@ final class ActorCore: @unchecked Sendable {
     @usableFromInline
     func submit(_ call: consuming TaskRecord, toGroup group: String?) {
         var unqueued: TaskRecord? = consume call
-        let lane: Int
         do {
-            lane = try self.lane(ofGroup: group)
+            try enqueue(&unqueued, lane: try lane(ofGroup: group))
         } catch {
             guard let call = unqueued else { return }
             call.recordEvent(.submitted)
             call.finish(failing: error)
-            return
-        }
-        do {
-            try enqueue(&unqueued, lane: lane)
-        } catch {
-            // Its `queued` event is recorded: the failure follows it.
-            unqueued?.finish(failing: error)
         }
     }
 
     /// Queues a new call in `lane`, moving it out of `call`; starts a runner (or the lane's
     /// event loop) when the actor is alive and the lane below its limit. Throws, leaving `call`
     /// as it was, when the actor is dead or has `maxPendingCalls` queued. Records one event
-    /// for submitted-and-queued first, outside the lock (it reads no clock, like a task's
-    /// whose arguments are there: the caller is the usual bottleneck); a call that cannot be
-    /// queued then fails after it.
+    /// for submitted-and-queued (it reads no clock, like a task's whose arguments are there:
+    /// the caller is the usual bottleneck).
     func enqueue(_ call: inout TaskRecord?, lane: Int = 0) throws(ActorError) {
-        if let call {
-            // Through an unretained pointer (a method called on `call` would retain it).
-            Unmanaged.passUnretained(call)._withUnsafeGuaranteedRef { record in
-                record.state.store(.pendingNodeAssignment, ordering: .relaxed)
-                record.recordEvent(.queued, carriesName: true)
-            }
-        }
+        let unretained = call.map { Unmanaged.passUnretained($0) }
         let outcome: Swift.Result<Int?, ActorError> = state.withLock { state in
             if case let .dead(reason) = state.phase { return .failure(.actorDied(actor: displayName, reason: reason)) }
             if options.maxPendingCalls > 0, state.pendingCalls >= options.maxPendingCalls {
                 return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
+            }
+            // Read through an unretained pointer (a method called on `call?` would retain it):
+            // `call` holds the record until the mailbox takes it.
+            if let record = unretained {
+                record._withUnsafeGuaranteedRef { record in
+                    record.state.store(.pendingNodeAssignment, ordering: .relaxed)
+                    record.recordEvent(.queued, carriesName: true)
+                }
             }
             state.lanes[lane].mailbox.append(taking: &call)
             if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }

@@ -60,9 +60,9 @@ struct SpinGate: ~Copyable {
     /// whose holder runs (a few dozen instructions, and the lock's line crossing cores), far
     /// less than a time slice. Yielding after a fixed 64 tries (~0.2 µs) yielded against
     /// running holders: a `sched_yield` costs ~0.5 µs on the development machine, and more
-    /// where it switches threads. A threaded actor's runners and caller ran 1.2-1.5x faster
-    /// with this; two callers of one actor (`n:n actor calls async`) ~10% slower, since their
-    /// yields had handed each other long uncontended runs (BENCHMARKS.md, seventeenth sitting).
+    /// where it switches threads. With this, a threaded actor's runners and caller ran ~1.17x
+    /// faster; two callers of one actor (`n:n actor calls async`) ~11% slower, whatever the
+    /// spin and back-off settings (BENCHMARKS.md, seventeenth sitting).
     static let spinNanoseconds = 2_000
     /// The most spin-wait hints between two tries (doubling from one): while the holder works,
     /// waiters that keep reading the lock's line slow its release, and two waiters that retry
