@@ -21,14 +21,22 @@ struct SpinGateTests {
         let guarded = SpinLocked(Tally())
         let threads = 4
         let rounds = 20_000
-        DispatchQueue.concurrentPerform(iterations: threads) { _ in
-            for _ in 0..<rounds {
-                guarded.withLock { tally in
-                    let read = tally.value
-                    tally.value = read &+ 1
+        let finished = DispatchGroup()
+        for _ in 0..<threads {
+            finished.enter()
+            // Threads of their own (a concurrentPerform would use one per CPU): more threads
+            // than CPUs, so holders are preempted and waiters reach the yielding path.
+            Thread.detachNewThread {
+                for _ in 0..<rounds {
+                    guarded.withLock { tally in
+                        let read = tally.value
+                        tally.value = read &+ 1
+                    }
                 }
+                finished.leave()
             }
         }
+        #expect(finished.wait(timeout: .now() + 60) == .success, "a thread never finished its rounds")
         #expect(guarded.withLock { $0.value } == threads * rounds)
     }
 
@@ -47,15 +55,17 @@ struct SpinGateTests {
             }
         }
         holding.wait()
+        let seen = Mutex<Int?>(nil)
         Thread.detachNewThread {
-            let seen = guarded.withLock { tally in
+            let value = guarded.withLock { tally in
                 order.withLock { $0.append("waiter") }
                 return tally.value
             }
-            #expect(seen == 1, "the waiter got in while the holder still held the gate")
+            seen.withLock { $0 = value }
             waiterDone.signal()
         }
         #expect(waiterDone.wait(timeout: .now() + 30) == .success, "the waiter never got the gate")
         #expect(order.withLock { $0 } == ["holder", "waiter"])
+        #expect((seen.withLock { $0 } ?? -1) == 1, "the waiter got in while the holder still held the gate")
     }
 }
