@@ -232,8 +232,9 @@ final class ObjectStore: @unchecked Sendable {
     // MARK: References
 
     /// Takes an object whose last reference went (its deinit) out of the table and gives its
-    /// bytes back. The store itself may go in this call: when the entry was its shard's last, the shard's
-    /// reference to the store is released, as the last thing done (see ``ObjectTable``).
+    /// bytes back. The store itself may go in this call: when the entry was its shard's last,
+    /// the shard's reference to the store is released, as the last thing done (see
+    /// ``ObjectTable``).
     func free(_ entry: AnyObjectRef) {
         guard let removed = table.remove(entry, keep: creditBatch) else { return }
         returnBytes(removed.excess)
