@@ -121,7 +121,9 @@ extension ActorCore {
             case nothing
         }
         let next: Next = withLockReleasingRetired { state in
-            if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty, let node = state.placement?.node {
+            if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty || inboxKeepsSlot(&state, lane: lane),
+                let node = state.placement?.node
+            {
                 return .runner(node)
             }
             state.lanes[lane].running -= 1

@@ -4,7 +4,8 @@ import RayTopology
 /// (again after a restart), dead. What the lock guards and how calls read the instance: see
 /// ``ActorCore``.
 extension ActorCore {
-    /// Runs `body` under the actor's lock; when no lane then holds a slot, the instances
+    /// Runs `body` under the actor's lock, the inbox first moved to the default mailbox; when
+    /// no lane then holds a slot, the instances
     /// restarts retired (``State/retiredInstances``) go too, released after the lock: no call
     /// can still be running on them. Every place that frees a slot, or makes a new instance
     /// current, takes the lock through here.
@@ -12,6 +13,7 @@ extension ActorCore {
     func withLockReleasingRetired<R>(_ body: (inout State) -> R) -> R {
         var unreachable: [AnyObject] = []
         let result = state.withLock { state in
+            drainInbox(&state)
             let result = body(&state)
             unreachable = state.takeRetiredInstancesIfIdle()
             return result
@@ -73,6 +75,7 @@ extension ActorCore {
                         starts.append((lane, node))
                     }
                 }
+                if usesInbox { inbox.open(runnerActive: state.lanes[0].running > 0) }
             }
             for start in starts { startLane(start.lane, on: start.node) }
         }
@@ -92,6 +95,11 @@ extension ActorCore {
             if case .dead = state.phase { return }
             let limit = options.maxRestarts
             lifeChanges.add(1, ordering: .releasing)
+            // Calls pushed from now on take the lock, and see the new phase.
+            if usesInbox {
+                inbox.close(into: &state.lanes[0].mailbox)
+                mailboxHint.note(count: state.lanes[0].mailbox.count)
+            }
             if restartable, limit == -1 || state.restarts < limit, let node = state.placement?.node {
                 state.restarts += 1
                 state.phase = .restarting

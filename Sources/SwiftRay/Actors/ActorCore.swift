@@ -11,7 +11,9 @@ import Synchronization
 /// ActorCore+LaneWorkers.swift).
 ///
 /// Thread safety: the life, the mailboxes, the slot counts and the instances it owns are under
-/// one lock (a ``SpinLocked``: every critical section is a few dozen instructions). Calls read
+/// one lock (a ``SpinLocked``: every critical section is a few dozen instructions); a caller
+/// that finds it held pushes a default-lane call into the lock-free ``inbox`` instead
+/// (ActorInbox.swift). Calls read
 /// the instance without the lock, from ``instanceSlot``; a restart's new instance replaces it
 /// there, and the old one is kept until no call can still be running on it (see
 /// ``State/retiredInstances``). With `maxConcurrency > 1` calls run in parallel on the same
@@ -97,6 +99,12 @@ final class ActorCore: @unchecked Sendable {
     /// Whether the default mailbox holds calls, for a runner that waits a moment for the next
     /// call before it stops.
     let mailboxHint = QueueHint()
+    /// The default lane's lock-free front, used when that lane takes its calls in batches
+    /// (``usesInbox``; ActorInbox.swift).
+    let inbox = ActorInbox()
+    /// Whether calls to the default lane are pushed into ``inbox`` rather than queued under the
+    /// lock: when the lane runs one call at a time on a threaded actor (``batchedLanes``).
+    let usesInbox: Bool
     /// How long a runner of the default lane waits for mail before it ends (MailLinger.swift).
     let mailLinger = MailLinger()
     /// Bumped, under the lock, each time the actor stops being alive (it dies or restarts): a
@@ -139,6 +147,7 @@ final class ActorCore: @unchecked Sendable {
         }
         self.laneIndex = laneIndex
         batchedLanes = lanes.map { Self.takesCallsInBatches(limit: $0.limit, options: options) }
+        usesInbox = batchedLanes[0]
         heldCalls = lanes.map { _ in CountLine() }
         state = SpinLocked(State(lanes: lanes))
         loops = options.isAsync ? lanes.indices.map { _ in ActorEventLoop(executor: runtime.executor) } : []
@@ -180,17 +189,33 @@ final class ActorCore: @unchecked Sendable {
 
     /// Queues a call on the lane of `group` (nil: the default group); a call that cannot be
     /// queued (dead actor, unknown group) fails with the reason. Takes the caller's reference:
-    /// the mailbox keeps it, so queueing a call writes no reference count.
+    /// the mailbox keeps it, so queueing a call writes no reference count. A default-lane call
+    /// that finds the lock held goes into the inbox (ActorInbox.swift).
     @usableFromInline
     func submit(_ call: consuming TaskRecord, toGroup group: String?) {
         var unqueued: TaskRecord? = consume call
-        do {
-            try enqueue(&unqueued, lane: try lane(ofGroup: group))
-        } catch {
-            guard let call = unqueued else { return }
-            call.recordEvent(.submitted)
-            call.finish(failing: error)
+        var eventRecorded = false
+        if group == nil, usesInbox {
+            // The lock if it is free (one try); else the inbox, rather than wait for it.
+            if let outcome = state.withLockIfFree({ queue(&unqueued, in: &$0, lane: 0, eventRecorded: false) }) {
+                do { try startIfClaimed(outcome, lane: 0) } catch { failUnqueued(unqueued, with: error) }
+                return
+            }
+            if pushToInbox(&unqueued) { return }
+            eventRecorded = true
         }
+        do {
+            try enqueue(&unqueued, lane: try lane(ofGroup: group), eventRecorded: eventRecorded)
+        } catch {
+            failUnqueued(unqueued, with: error)
+        }
+    }
+
+    /// Fails a call that could not be queued (`call` nil: it was queued).
+    private func failUnqueued(_ call: TaskRecord?, with error: ActorError) {
+        guard let call else { return }
+        call.recordEvent(.submitted)
+        call.finish(failing: error)
     }
 
     /// Queues a new call in `lane`, moving it out of `call`; starts a runner (or the lane's
@@ -198,25 +223,44 @@ final class ActorCore: @unchecked Sendable {
     /// as it was, when the actor is dead or has `maxPendingCalls` queued. Records one event
     /// for submitted-and-queued (it reads no clock, like a task's whose arguments are there:
     /// the caller is the usual bottleneck).
-    func enqueue(_ call: inout TaskRecord?, lane: Int = 0) throws(ActorError) {
-        let unretained = call.map { Unmanaged.passUnretained($0) }
-        let outcome: Swift.Result<Int?, ActorError> = state.withLock { state in
-            if case let .dead(reason) = state.phase { return .failure(.actorDied(actor: displayName, reason: reason)) }
-            if options.maxPendingCalls > 0, state.pendingCalls >= options.maxPendingCalls {
-                return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
-            }
-            // Read through an unretained pointer (a method called on `call?` would retain it):
-            // `call` holds the record until the mailbox takes it.
-            if let record = unretained {
-                record._withUnsafeGuaranteedRef { record in
-                    record.state.store(.pendingNodeAssignment, ordering: .relaxed)
-                    record.recordEvent(.queued, carriesName: true)
-                }
-            }
-            state.lanes[lane].mailbox.append(taking: &call)
-            if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
-            return .success(claimSlot(&state, lane: lane))
+    ///
+    /// `eventRecorded`: the call's queued event and state were set on its way to the inbox,
+    /// which turned out closed.
+    func enqueue(_ call: inout TaskRecord?, lane: Int = 0, eventRecorded: Bool = false) throws(ActorError) {
+        let outcome = state.withLock { queue(&call, in: &$0, lane: lane, eventRecorded: eventRecorded) }
+        try startIfClaimed(outcome, lane: lane)
+    }
+
+    /// ``enqueue(_:lane:eventRecorded:)``'s critical section: the node to start the lane on,
+    /// if the call claimed a slot.
+    @inline(__always)
+    private func queue(
+        _ call: inout TaskRecord?, in state: inout State, lane: Int, eventRecorded: Bool
+    ) -> Swift.Result<Int?, ActorError> {
+        if case let .dead(reason) = state.phase { return .failure(.actorDied(actor: displayName, reason: reason)) }
+        if options.maxPendingCalls > 0, state.pendingCalls >= options.maxPendingCalls {
+            return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
         }
+        // Behind every call pushed before it (order per caller).
+        if lane == 0 { drainInbox(&state) }
+        // Read through an unretained pointer (a method called on `call?` would retain it):
+        // `call` holds the record until the mailbox takes it.
+        if !eventRecorded, let record = call.map({ Unmanaged.passUnretained($0) }) {
+            record._withUnsafeGuaranteedRef { record in
+                record.state.store(.pendingNodeAssignment, ordering: .relaxed)
+                record.recordEvent(.queued, carriesName: true)
+            }
+        }
+        state.lanes[lane].mailbox.append(taking: &call)
+        guard lane == 0 else { return .success(claimSlot(&state, lane: lane)) }
+        mailboxHint.note(count: state.lanes[0].mailbox.count)
+        let node = claimSlot(&state, lane: 0)
+        if node != nil, usesInbox { inbox.markScheduled() }
+        return .success(node)
+    }
+
+    @inline(__always)
+    private func startIfClaimed(_ outcome: Swift.Result<Int?, ActorError>, lane: Int) throws(ActorError) {
         if let node = try outcome.get() {
             if lane == 0, !isAsync { mailLinger.runnerStarting() }
             startLane(lane, on: node)
@@ -263,6 +307,7 @@ final class ActorCore: @unchecked Sendable {
     /// The next call for a runner if there is one now (the runner stays counted).
     func tryNextCall(lane: Int = 0) -> TaskRecord? {
         state.withLock { state in
+            if lane == 0 { drainInbox(&state) }
             guard state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() else { return nil }
             if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
             return call
@@ -272,7 +317,9 @@ final class ActorCore: @unchecked Sendable {
     /// The next call for a runner, or nil (the runner then ends, uncounted).
     func nextCall(lane: Int = 0) -> TaskRecord? {
         let (call, endReason): (TaskRecord?, String?) = withLockReleasingRetired { state in
-            if state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() {
+            if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty || inboxKeepsSlot(&state, lane: lane),
+                let call = state.lanes[lane].mailbox.popFirst()
+            {
                 if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
                 return (call, nil)
             }
@@ -322,6 +369,7 @@ final class ActorCore: @unchecked Sendable {
         let willRestart = options.maxRestarts == -1 || state.withLock { $0.restarts } < options.maxRestarts
         if canRetry && willRestart {
             state.withLock { state in
+                if lane == 0 { drainInbox(&state) }
                 // First in line for the rebuilt instance.
                 var requeued = FIFO<TaskRecord>()
                 requeued.append(call)

@@ -1,6 +1,7 @@
 /// A call of a sync method (or closure) on an actor's instance, with one return object of type
-/// `Result`: the actor's core, the arguments as passed (`values`) and the function that runs the
-/// call are the record's own fields, so a call costs the record and its ref (and the array of
+/// `Result`: the arguments as passed (`values`) and the function that runs the call are the
+/// record's own fields, and the actor is reached through the call's shape
+/// (``TaskRecord/actorInstance(as:)``), so a call costs the record and its ref (and the array of
 /// its ref arguments), nothing more. Holds its return ref until it delivers or fails
 /// (``TaskOutput``).
 ///
@@ -8,9 +9,6 @@
 /// caller, then the actor's runner, or the actor failing it while it is queued).
 @usableFromInline
 final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable>: TaskRecord, @unchecked Sendable {
-    /// The actor, not retained (see ``TaskRecord/shape``): only the code running the call
-    /// reads it, and that code (a runner, a lane worker, a call's `Task`) holds the actor.
-    @usableFromInline unowned(unsafe) let core: ActorCore
     /// The call's arguments as passed (values, and refs resolved when the call runs). Kept here
     /// rather than captured by `run`, for the reason given at ``AsyncActorMethodCall/values``.
     @usableFromInline let values: Values
@@ -27,7 +25,6 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
         id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: borrowing ObjectRef<Result>,
         run: @escaping @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
     ) {
-        self.core = core
         self.values = values
         self.output = TaskOutput(copy output)
         self.run = run
@@ -40,7 +37,7 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
     /// a call's `run`, and `method` (a closure literal) into it.
     @inlinable @inline(__always)
     static func deliver(_ call: ActorMethodCall, _ method: (State, Values) throws -> Result) throws {
-        try call.deliver(try method(try call.core.instance(as: State.self), call.values), into: &call.output)
+        try call.deliver(try method(try call.actorInstance(as: State.self), call.values), into: &call.output)
     }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }
@@ -58,8 +55,6 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
 /// (``AsyncActorCallRecord``).
 @usableFromInline
 final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable>: AsyncActorCallRecord, @unchecked Sendable {
-    /// The actor, not retained, as ``ActorMethodCall/core`` is.
-    @usableFromInline unowned(unsafe) let core: ActorCore
     /// The call's arguments as passed (values, and refs resolved when the call runs). Kept here
     /// rather than captured by `run`: a closure that captures only the method reference is
     /// specialized on it in the caller's module, while one that also captures arguments calls
@@ -75,7 +70,6 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
         id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: borrowing ObjectRef<Result>,
         run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
-        self.core = core
         self.values = values
         self.output = TaskOutput(copy output)
         super.init(id: id, shape: core.callShape, arguments: arguments, run: run)
@@ -89,7 +83,7 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
         _ record: AsyncActorCallRecord, _ method: (State, Values) async throws -> Result
     ) async throws {
         let call = unsafeDowncast(record, to: Self.self)
-        try call.deliver(try await method(try call.core.instance(as: State.self), call.values), into: &call.output)
+        try call.deliver(try await method(try call.actorInstance(as: State.self), call.values), into: &call.output)
     }
 
     override func failReturns(with error: any Error) { output.fail(with: error) }

@@ -56,7 +56,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
             actor.returnCalls(&held.calls, lane: lane)
         }
         if let call = takeCall(&held) { return call }
-        if lane == 0, actor.mailLinger.wait(for: actor.mailboxHint, by: worker), let call = takeCall(&held) { return call }
+        if lane == 0, actor.mailLinger.wait(by: worker, mailSeemsQueued: { actor.mailSeemsQueued }), let call = takeCall(&held) { return call }
         return actor.nextCall(lane: lane)
     }
 
@@ -75,6 +75,7 @@ extension ActorCore {
     /// Ends the actor once the calls already queued have run (its last handle went).
     func endWhenIdle(reason: String) {
         let endNow: Bool = state.withLock { state in
+            drainInbox(&state)
             state.endWhenIdle = reason
             return state.isIdle && state.phase == .alive
         }

@@ -65,17 +65,28 @@ struct MailLinger: ~Copyable, Sendable {
 
     /// ``wait(for:by:adapting:)`` with the look at other work spelled out (tests count it).
     func wait(for hint: borrowing QueueHint, adapting: Bool, otherWorkWaits: () -> Bool) -> Bool {
+        wait(adapting: adapting, mailSeemsQueued: { hint.seemsNonEmpty }, otherWorkWaits: otherWorkWaits)
+    }
+
+    /// ``wait(for:by:adapting:)`` (adapting) where `mailSeemsQueued` tells whether mail came:
+    /// a mailbox's hint or its actor's inbox.
+    func wait(by worker: Worker?, mailSeemsQueued: () -> Bool) -> Bool {
+        wait(adapting: true, mailSeemsQueued: mailSeemsQueued) { worker?.hasWaitingWork ?? false }
+    }
+
+    @inline(__always)
+    private func wait(adapting: Bool, mailSeemsQueued: () -> Bool, otherWorkWaits: () -> Bool) -> Bool {
         let start = MonotonicClock.nanoseconds
         let deadline = start &+ (adapting ? budget : Self.shortNanoseconds)
         var spins = 0
         repeat {
-            if hint.seemsNonEmpty { return true }
+            if mailSeemsQueued() { return true }
             spins &+= 1
             if spins % Self.spinsPerWorkCheck == 0, otherWorkWaits() { break }
         } while MonotonicClock.nanoseconds < deadline
         for _ in 0..<LeaseRunner.lingerYields {
             sched_yield()
-            if hint.seemsNonEmpty { return true }
+            if mailSeemsQueued() { return true }
         }
         if adapting { gaveUp(waitStartedAt: start) }
         return false

@@ -32,6 +32,7 @@ extension RayRuntime {
             id: id, displayName: displayName, options: options, request: request, callShape: callShape, runtime: self,
             factory: { try factory() })
         core.factoryType = ObjectIdentifier(State.self)
+        callShape.actorCore = Unmanaged.passUnretained(core)
         if let name = options.name {
             let existing: ActorCore? = try actorNames.withLock { names throws(ActorError) -> ActorCore? in
                 if let live = names[name] {

@@ -104,6 +104,7 @@ extension ActorCore {
     /// The actor's row now.
     func info() -> ActorInfo {
         state.withLock { state in
+            drainInbox(&state)
             let (phase, cause): (ActorInfo.State, String?) = switch state.phase {
             case .pending: (.pendingCreation, nil)
             case .alive: (.alive, nil)

@@ -25,6 +25,15 @@ struct SpinGate: ~Copyable {
         return try body()
     }
 
+    /// Runs `body` holding the gate if it is free now (one try); nil, without running it, when
+    /// another thread holds it.
+    @inline(__always)
+    func withLockIfFree<R>(_ body: () throws -> R) rethrows -> R? {
+        guard taken.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return nil }
+        defer { taken.store(false, ordering: .releasing) }
+        return try body()
+    }
+
     /// Backs off between tries (see ``maxPausesPerTry``) and, once ``spinNanoseconds`` have
     /// passed, yields the CPU at each try.
     @inline(never)
@@ -86,5 +95,12 @@ final class SpinLocked<Value>: @unchecked Sendable {
     @inline(__always)
     func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         try gate.withLock { try body(&value) }
+    }
+
+    /// Runs `body` with the value if the lock is free now (one try); nil when another thread
+    /// holds it.
+    @inline(__always)
+    func withLockIfFree<R>(_ body: (inout Value) throws -> R) rethrows -> R? {
+        try gate.withLockIfFree { try body(&value) }
     }
 }

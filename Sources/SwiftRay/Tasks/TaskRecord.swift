@@ -46,6 +46,10 @@ class TaskRecord: @unchecked Sendable {
     /// the base's fields end at 48 bytes rather than 56, so a task's record with its
     /// `shapeOwner` is 112 bytes, no larger than it was without it.
     @exclusivity(unchecked) private var attempts: UInt32 = 0
+    /// The call pushed before it into its actor's inbox (an address; 0: none), while it is
+    /// there (ActorInbox.swift): written by the caller before the push, read and cleared by the
+    /// lock holder that drains the inbox.
+    @exclusivity(unchecked) final var inboxNext: UInt = 0
     /// Attempts made so far (1 during the first run).
     var attempt: Int {
         get { Int(attempts) }
@@ -64,6 +68,16 @@ class TaskRecord: @unchecked Sendable {
     @inline(__always)
     final func withShape<R>(_ body: (TaskShape) throws -> R) rethrows -> R {
         try Unmanaged.passUnretained(shape)._withUnsafeGuaranteedRef(body)
+    }
+    /// For an actor's call: the instance it runs on, read through its shape without reference
+    /// counting (see ``ActorCore/instance(as:)``). Only the code running the call reads it, and
+    /// that code (a runner, a lane worker, a call's `Task`) holds the actor, which holds the
+    /// shape.
+    @inlinable @inline(__always)
+    final func actorInstance<State: AnyObject>(as type: State.Type) throws -> State {
+        try Unmanaged.passUnretained(shape)._withUnsafeGuaranteedRef { shape in
+            try shape.actorCore.unsafelyUnwrapped._withUnsafeGuaranteedRef { core in try core.instance(as: type) }
+        }
     }
     /// The actor whose call this is (its id), nil for a task.
     var actorID: TaskID? { shape.actorID }

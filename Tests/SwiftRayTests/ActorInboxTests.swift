@@ -1,0 +1,186 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+
+@testable import SwiftRay
+
+/// The inbox in front of an ordered actor's default mailbox (ActorInbox.swift): a call made
+/// while the actor's lock is held is pushed without waiting for it, and runs in its caller's
+/// order; callers that meet on one actor lose no call and keep their own order, across kills
+/// and restarts. ThreadSanitizer checks the protocol in CI.
+@Suite("Actor inbox", .timeLimit(.minutes(3)))
+struct ActorInboxTests {
+    /// A log of (caller, sequence number) pairs, in the order the actor ran them.
+    final class CallLog: Sendable {
+        let entries = Mutex<[(caller: Int, sequence: Int)]>([])
+
+        func append(_ caller: Int, _ sequence: Int) { entries.withLock { $0.append((caller, sequence)) } }
+
+        /// Whether `sequences` is `0, 1, 2, ...` (checked without printing thousands of numbers).
+        static func isInOrder(_ sequences: [Int]) -> Bool { sequences.enumerated().allSatisfy { $0.offset == $0.element } }
+
+        /// Each caller's sequence numbers, in the order they ran.
+        func byCaller(_ callers: Int) -> [[Int]] {
+            entries.withLock { entries in
+                (0..<callers).map { caller in entries.filter { $0.caller == caller }.map(\.sequence) }
+            }
+        }
+    }
+
+    /// Runs `body(caller)` on `count` threads of their own (more than this machine's CPUs, so
+    /// callers are preempted inside the actor's lock and the others push into the inbox).
+    private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) -> Bool {
+        let finished = DispatchGroup()
+        for caller in 0..<count {
+            finished.enter()
+            Thread.detachNewThread {
+                body(caller)
+                finished.leave()
+            }
+        }
+        return finished.wait(timeout: .now() + 120) == .success
+    }
+
+    @Test("calls made while the actor's lock is held and its runner works are pushed without waiting, and run in order")
+    func pushWhileLocked() throws {
+        try withRuntime { ray in
+            let counter = try ray.actor { Counter(node: nil) }
+            let core = counter.core
+            #expect(core.usesInbox)
+            // A runner holds the lane (started under the lock: `scheduled` is set).
+            let hold = WorkerHold()
+            let first = try counter.remote { state in
+                hold.holdHere()
+                return state.increment()
+            }
+            #expect(hold.waitUntilHeld())
+            let lockHeld = DispatchSemaphore(value: 0)
+            let releaseLock = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                core.state.withLock { _ in
+                    lockHeld.signal()
+                    releaseLock.wait()
+                }
+            }
+            lockHeld.wait()
+            // Each call returns at once (a call that waited for the lock would never return).
+            let refs = try (0..<100).map { _ in try counter.remote { $0.increment() } }
+            let pushed = core.inbox.seemsNonEmpty
+            #expect(pushed)
+            releaseLock.signal()
+            hold.release()
+            #expect(try ray.get(first, timeout: 30) == 1)
+            #expect(try ray.get(refs, timeout: 30) == Array(2...101))
+            let drained = !core.inbox.seemsNonEmpty
+            #expect(drained)
+        }
+    }
+
+    @Test("callers meeting on one actor: each caller's calls run in its order, none is lost")
+    func callersKeepTheirOrder() throws {
+        try withRuntime { ray in
+            let log = CallLog()
+            let counter = try ray.actor { Counter(node: nil) }
+            let callers = 4
+            let calls = 3_000
+            let failures = Atomic<Int>(0)
+            #expect(onThreads(callers) { caller in
+                do {
+                    let refs = try (0..<calls).map { sequence in
+                        try counter.remote { state in
+                            log.append(caller, sequence)
+                            return state.increment()
+                        }
+                    }
+                    _ = try ray.get(refs, timeout: 60)
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            })
+            #expect(failures.load(ordering: .relaxed) == 0)
+            for (caller, sequences) in log.byCaller(callers).enumerated() {
+                #expect(sequences.count == calls && CallLog.isInOrder(sequences), "caller \(caller): lost or out of order")
+            }
+            #expect(try ray.get(counter.remote { $0.value }, timeout: 30) == callers * calls)
+        }
+    }
+
+    @Test("a kill while callers push: each caller's calls that ran are a prefix of its calls, the rest fail with ActorDied")
+    func killWhileCallersPush() throws {
+        try withRuntime { ray in
+            let log = CallLog()
+            let counter = try ray.actor { Counter(node: nil) }
+            let callers = 4
+            let calls = 2_000
+            let unexpected = Atomic<Int>(0)
+            let ranByCaller = Mutex<[Int: Int]>([:])
+            #expect(onThreads(callers) { caller in
+                var refs: [ObjectRef<Int>] = []
+                for sequence in 0..<calls {
+                    if caller == 0, sequence == calls / 2 { ray.kill(counter) }
+                    do {
+                        refs.append(try counter.remote { state in
+                            log.append(caller, sequence)
+                            return state.increment()
+                        })
+                    } catch {
+                        unexpected.add(1, ordering: .relaxed)
+                    }
+                }
+                var ran = 0
+                for ref in refs {
+                    do {
+                        _ = try ray.get(ref, timeout: 60)
+                        ran += 1
+                    } catch ActorError.actorDied {
+                    } catch {
+                        unexpected.add(1, ordering: .relaxed)
+                    }
+                }
+                ranByCaller.withLock { $0[caller] = ran }
+            })
+            #expect(unexpected.load(ordering: .relaxed) == 0)
+            let ran = ranByCaller.withLock { $0 }
+            for (caller, sequences) in log.byCaller(callers).enumerated() {
+                #expect(CallLog.isInOrder(sequences), "caller \(caller) ran out of order")
+                #expect(sequences.count == ran[caller], "caller \(caller): a get disagrees with the log")
+            }
+            #expect(log.byCaller(callers)[0].count <= calls / 2)
+        }
+    }
+
+    @Test("a restart while callers push: every call runs once, in its caller's order")
+    func restartWhileCallersPush() throws {
+        try withRuntime { ray in
+            let log = CallLog()
+            let failedOnce = Atomic<Bool>(false)
+            let counter = try ray.actor(ActorOptions(maxRestarts: 1, maxTaskRetries: 1)) { Counter(node: nil) }
+            let callers = 4
+            let calls = 2_000
+            let failures = Atomic<Int>(0)
+            #expect(onThreads(callers) { caller in
+                do {
+                    let refs = try (0..<calls).map { sequence in
+                        try counter.remote { state in
+                            if caller == 1, sequence == calls / 2, !failedOnce.exchange(true, ordering: .relaxed) {
+                                throw ActorFatalError("fails once")
+                            }
+                            log.append(caller, sequence)
+                            return state.increment()
+                        }
+                    }
+                    _ = try ray.get(refs, timeout: 60)
+                } catch {
+                    failures.add(1, ordering: .relaxed)
+                }
+            })
+            #expect(failures.load(ordering: .relaxed) == 0)
+            let failed = failedOnce.load(ordering: .relaxed)
+            #expect(failed)
+            for (caller, sequences) in log.byCaller(callers).enumerated() {
+                #expect(sequences.count == calls && CallLog.isInOrder(sequences), "caller \(caller): lost or out of order")
+            }
+        }
+    }
+}
