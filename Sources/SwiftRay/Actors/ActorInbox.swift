@@ -60,6 +60,13 @@ struct ActorInbox: ~Copyable, @unchecked Sendable {
     /// A closed inbox (an actor is pending until its factory returns).
     init() { word = Atomic(Self.closedBit) }
 
+    /// Lets go of calls still pushed (none normally: an actor that dies closes its inbox and
+    /// moves them out first).
+    deinit {
+        var orphans = FIFO<TaskRecord>()
+        Self.append(chain: word.load(ordering: .acquiring) & ~Self.flagBits, to: &orphans)
+    }
+
     /// What became of a push.
     enum PushOutcome {
         /// Queued; a runner holds the lane or is being started.
