@@ -42,6 +42,38 @@ struct ActorInboxTests {
         return finished.wait(timeout: .now() + 120) == .success
     }
 
+    /// From each of `callers` threads, makes `calls` calls that run `check` (which may throw),
+    /// log (caller, sequence) and increment the counter, then gets them; whether every get
+    /// returned.
+    private func callFromThreads(
+        _ ray: RayRuntime, _ counter: ActorHandle<Counter>, callers: Int, calls: Int, log: CallLog,
+        check: @escaping @Sendable (_ caller: Int, _ sequence: Int) throws -> Void = { _, _ in }
+    ) -> Bool {
+        let failures = Atomic<Int>(0)
+        let finished = onThreads(callers) { caller in
+            do {
+                let refs = try (0..<calls).map { sequence in
+                    try counter.remote { state in
+                        try check(caller, sequence)
+                        log.append(caller, sequence)
+                        return state.increment()
+                    }
+                }
+                _ = try ray.get(refs, timeout: 60)
+            } catch {
+                failures.add(1, ordering: .relaxed)
+            }
+        }
+        return finished && failures.load(ordering: .relaxed) == 0
+    }
+
+    /// Every caller's calls all ran, in its order.
+    private func expectAllRanInOrder(_ log: CallLog, callers: Int, calls: Int) {
+        for (caller, sequences) in log.byCaller(callers).enumerated() {
+            #expect(sequences.count == calls && CallLog.isInOrder(sequences), "caller \(caller): lost or out of order")
+        }
+    }
+
     @Test("calls made while the actor's lock is held and its runner works are pushed without waiting, and run in order")
     func pushWhileLocked() throws {
         try withRuntime { ray in
@@ -84,24 +116,8 @@ struct ActorInboxTests {
             let counter = try ray.actor { Counter(node: nil) }
             let callers = 4
             let calls = 3_000
-            let failures = Atomic<Int>(0)
-            #expect(onThreads(callers) { caller in
-                do {
-                    let refs = try (0..<calls).map { sequence in
-                        try counter.remote { state in
-                            log.append(caller, sequence)
-                            return state.increment()
-                        }
-                    }
-                    _ = try ray.get(refs, timeout: 60)
-                } catch {
-                    failures.add(1, ordering: .relaxed)
-                }
-            })
-            #expect(failures.load(ordering: .relaxed) == 0)
-            for (caller, sequences) in log.byCaller(callers).enumerated() {
-                #expect(sequences.count == calls && CallLog.isInOrder(sequences), "caller \(caller): lost or out of order")
-            }
+            #expect(callFromThreads(ray, counter, callers: callers, calls: calls, log: log))
+            expectAllRanInOrder(log, callers: callers, calls: calls)
             #expect(try ray.get(counter.remote { $0.value }, timeout: 30) == callers * calls)
         }
     }
@@ -158,29 +174,14 @@ struct ActorInboxTests {
             let counter = try ray.actor(ActorOptions(maxRestarts: 1, maxTaskRetries: 1)) { Counter(node: nil) }
             let callers = 4
             let calls = 2_000
-            let failures = Atomic<Int>(0)
-            #expect(onThreads(callers) { caller in
-                do {
-                    let refs = try (0..<calls).map { sequence in
-                        try counter.remote { state in
-                            if caller == 1, sequence == calls / 2, !failedOnce.exchange(true, ordering: .relaxed) {
-                                throw ActorFatalError("fails once")
-                            }
-                            log.append(caller, sequence)
-                            return state.increment()
-                        }
-                    }
-                    _ = try ray.get(refs, timeout: 60)
-                } catch {
-                    failures.add(1, ordering: .relaxed)
+            #expect(callFromThreads(ray, counter, callers: callers, calls: calls, log: log) { caller, sequence in
+                if caller == 1, sequence == calls / 2, !failedOnce.exchange(true, ordering: .relaxed) {
+                    throw ActorFatalError("fails once")
                 }
             })
-            #expect(failures.load(ordering: .relaxed) == 0)
             let failed = failedOnce.load(ordering: .relaxed)
             #expect(failed)
-            for (caller, sequences) in log.byCaller(callers).enumerated() {
-                #expect(sequences.count == calls && CallLog.isInOrder(sequences), "caller \(caller): lost or out of order")
-            }
+            expectAllRanInOrder(log, callers: callers, calls: calls)
         }
     }
 }
