@@ -55,6 +55,7 @@ struct ActorInbox: ~Copyable, @unchecked Sendable {
     static let scheduledBit: UInt = 1
     /// The actor is not alive: calls take the actor's lock.
     static let closedBit: UInt = 2
+    /// Both flags (a record's address has its low bits clear).
     static let flagBits: UInt = 3
 
     /// A closed inbox (an actor is pending until its factory returns).
