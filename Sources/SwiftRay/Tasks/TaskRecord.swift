@@ -43,12 +43,14 @@ class TaskRecord: @unchecked Sendable {
     /// a dynamic cast walked the class chain).
     let isAsyncActorCall: Bool
     /// Attempts made so far (1 during the first run). 32 bits, after the two one-byte atomics:
-    /// the base's fields end at 48 bytes rather than 56, so a task's record with its
-    /// `shapeOwner` is 112 bytes, no larger than it was without it.
+    /// they share one word.
     @exclusivity(unchecked) private var attempts: UInt32 = 0
     /// The call pushed before it into its actor's inbox (an address; 0: none), while it is
     /// there (ActorInbox.swift): written by the caller before the push, read and cleared by the
-    /// lock holder that drains the inbox.
+    /// lock holder that drains the inbox. With it the base's fields end at 56 bytes. An actor's
+    /// call, which reaches its actor through its shape instead of a field of its own, keeps its
+    /// size (104 usable bytes, measured with `malloc_usable_size`); a task's record grows from
+    /// 112 to 120 bytes, in the same 128-byte malloc chunk.
     @exclusivity(unchecked) final var inboxNext: UInt = 0
     /// Attempts made so far (1 during the first run).
     var attempt: Int {
