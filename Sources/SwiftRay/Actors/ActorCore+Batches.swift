@@ -17,7 +17,7 @@
 ///   mailbox was failed by `die`), in front of the mailbox when it restarts. At most the call
 ///   that was running when the actor died finishes afterwards, as without batches.
 /// - The inbox (ActorInbox.swift): calls pushed while the lock was held are moved behind the
-///   mailbox's when a batch is taken, or make the batch when the mailbox is empty.
+///   mailbox's before a batch is taken (``withMailboxes(_:)``).
 /// - Cancellation: a held call's flag is read when it starts, as for a queued one.
 /// - Turns and async calls: a runner that gives up its worker, or hands its slot to an async
 ///   call's `Task`, gives its batch back first.
@@ -35,15 +35,8 @@ extension ActorCore {
     /// Moves every queued call of `lane` into `batch` (empty), if the actor is alive and the
     /// lane has mail; returns ``lifeChanges`` as it was then. O(1): the rings are swapped.
     func takeQueuedCalls(lane: Int, into batch: inout FIFO<TaskRecord>) -> UInt32? {
-        state.withLock { state in
-            guard state.phase == .alive else { return nil }
-            if lane == 0, usesInbox, state.lanes[0].mailbox.isEmpty {
-                // Straight from the inbox: nothing queued under the lock is older.
-                inbox.drain(into: &batch)
-                return batch.isEmpty ? nil : lifeChanges.load(ordering: .relaxed)
-            }
-            if lane == 0 { drainInbox(&state) }
-            guard !state.lanes[lane].mailbox.isEmpty else { return nil }
+        withMailboxes { state in
+            guard state.phase == .alive, !state.lanes[lane].mailbox.isEmpty else { return nil }
             swap(&batch, &state.lanes[lane].mailbox)
             if lane == 0 { mailboxHint.note(count: 0) }
             return lifeChanges.load(ordering: .relaxed)
@@ -55,9 +48,8 @@ extension ActorCore {
     func returnCalls(_ batch: inout FIFO<TaskRecord>, lane: Int) {
         guard !batch.isEmpty else { return }
         heldCalls[lane].set(0)
-        let deathReason: String? = state.withLock { state in
+        let deathReason: String? = withMailboxes { state in
             if case let .dead(reason) = state.phase { return reason }
-            if lane == 0 { drainInbox(&state) }
             while let call = state.lanes[lane].mailbox.popFirst() { batch.append(call) }
             swap(&batch, &state.lanes[lane].mailbox)
             if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }

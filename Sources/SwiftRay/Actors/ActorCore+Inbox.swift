@@ -48,6 +48,18 @@ extension ActorCore {
     @inline(__always)
     var mailSeemsQueued: Bool { mailboxHint.seemsNonEmpty || inbox.seemsNonEmpty }
 
+    /// Runs `body` under the actor's lock, the inbox first moved to the back of the default
+    /// mailbox. Every critical section that reads or changes a mailbox takes the lock through
+    /// here (a caller's queueing drains in ``queue(_:in:lane:eventRecorded:)``, which the
+    /// one-try lock shares), so one caller's calls keep their order across inbox and lock.
+    @inline(__always)
+    func withMailboxes<R>(_ body: (inout State) -> R) -> R {
+        state.withLock { state in
+            drainInbox(&state)
+            return body(&state)
+        }
+    }
+
     /// Moves the calls pushed into the inbox to the back of the default mailbox. Lock held.
     /// A load when the inbox is empty or unused.
     @inline(__always)

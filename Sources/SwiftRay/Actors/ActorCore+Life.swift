@@ -12,8 +12,7 @@ extension ActorCore {
     @inline(__always)
     func withLockReleasingRetired<R>(_ body: (inout State) -> R) -> R {
         var unreachable: [AnyObject] = []
-        let result = state.withLock { state in
-            drainInbox(&state)
+        let result = withMailboxes { state in
             let result = body(&state)
             unreachable = state.takeRetiredInstancesIfIdle()
             return result

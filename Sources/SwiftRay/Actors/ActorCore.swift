@@ -242,7 +242,7 @@ final class ActorCore: @unchecked Sendable {
             return .failure(.tooManyPendingCalls(actor: displayName, limit: options.maxPendingCalls))
         }
         // Behind every call pushed before it (order per caller).
-        if lane == 0 { drainInbox(&state) }
+        drainInbox(&state)
         // Read through an unretained pointer (a method called on `call?` would retain it):
         // `call` holds the record until the mailbox takes it.
         if !eventRecorded, let record = call.map({ Unmanaged.passUnretained($0) }) {
@@ -306,8 +306,7 @@ final class ActorCore: @unchecked Sendable {
 
     /// The next call for a runner if there is one now (the runner stays counted).
     func tryNextCall(lane: Int = 0) -> TaskRecord? {
-        state.withLock { state in
-            if lane == 0 { drainInbox(&state) }
+        withMailboxes { state in
             guard state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() else { return nil }
             if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
             return call
@@ -368,8 +367,7 @@ final class ActorCore: @unchecked Sendable {
         let canRetry = retries == -1 || call.attempt <= retries
         let willRestart = options.maxRestarts == -1 || state.withLock { $0.restarts } < options.maxRestarts
         if canRetry && willRestart {
-            state.withLock { state in
-                if lane == 0 { drainInbox(&state) }
+            withMailboxes { state in
                 // First in line for the rebuilt instance.
                 var requeued = FIFO<TaskRecord>()
                 requeued.append(call)

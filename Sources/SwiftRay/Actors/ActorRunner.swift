@@ -74,8 +74,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
 extension ActorCore {
     /// Ends the actor once the calls already queued have run (its last handle went).
     func endWhenIdle(reason: String) {
-        let endNow: Bool = state.withLock { state in
-            drainInbox(&state)
+        let endNow: Bool = withMailboxes { state in
             state.endWhenIdle = reason
             return state.isIdle && state.phase == .alive
         }

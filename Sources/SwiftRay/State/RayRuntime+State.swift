@@ -103,8 +103,7 @@ extension RayRuntime {
 extension ActorCore {
     /// The actor's row now.
     func info() -> ActorInfo {
-        state.withLock { state in
-            drainInbox(&state)
+        withMailboxes { state in
             let (phase, cause): (ActorInfo.State, String?) = switch state.phase {
             case .pending: (.pendingCreation, nil)
             case .alive: (.alive, nil)

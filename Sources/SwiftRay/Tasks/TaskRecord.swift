@@ -67,7 +67,7 @@ class TaskRecord: @unchecked Sendable {
     /// Runs `body` with ``shape`` borrowed: a method called on the unowned field directly is
     /// called on a retained copy, and the shape's count is written by every thread that frees
     /// a record of it.
-    @inline(__always)
+    @usableFromInline @inline(__always)
     final func withShape<R>(_ body: (TaskShape) throws -> R) rethrows -> R {
         try Unmanaged.passUnretained(shape)._withUnsafeGuaranteedRef(body)
     }
@@ -77,7 +77,7 @@ class TaskRecord: @unchecked Sendable {
     /// shape.
     @inlinable @inline(__always)
     final func actorInstance<State: AnyObject>(as type: State.Type) throws -> State {
-        try Unmanaged.passUnretained(shape)._withUnsafeGuaranteedRef { shape in
+        try withShape { shape in
             try shape.actorCore.unsafelyUnwrapped._withUnsafeGuaranteedRef { core in try core.instance(as: type) }
         }
     }
