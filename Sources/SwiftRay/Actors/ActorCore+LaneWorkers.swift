@@ -37,10 +37,12 @@ extension ActorCore {
         nonisolated(unsafe) var task: Swift.Task<Void, Never>?
     }
 
-    /// What a worker does next.
+    /// What a worker does when it takes no call. The call itself is what
+    /// ``nextCall(lane:endedCall:retiring:mayLinger:wantsPump:otherwise:)`` returns, not an
+    /// enum payload: copied out of one, the call was retained twice, and those retains were the
+    /// first touch of a line its caller had just written (about 6% of an async actor's worker
+    /// in `1:n async-actor calls async`).
     private enum WorkerStep {
-        /// Run this call; ask the loop for its pump first when `wantsPump`.
-        case call(TaskRecord, wantsPump: Bool)
         /// No call now, none in flight: wait a moment for mail (the worker stays counted).
         case linger
         /// End (uncounted already); ask for the pump when `wantsPump`; end the actor for
@@ -87,9 +89,13 @@ extension ActorCore {
             var retiring = false
             var mayLinger = lane == 0
             var ran = 0
+            var wantsPump = false
+            var otherwise = WorkerStep.linger
             while true {
-                switch nextStep(lane: lane, endedCall: ended, retiring: retiring, mayLinger: mayLinger) {
-                case let .call(call, wantsPump):
+                if let call = nextCall(
+                    lane: lane, endedCall: ended, retiring: retiring, mayLinger: mayLinger,
+                    wantsPump: &wantsPump, otherwise: &otherwise)
+                {
                     if wantsPump { loops[lane].requestPump() }
                     ended = true
                     mayLinger = lane == 0
@@ -102,12 +108,15 @@ extension ActorCore {
                         ended = false
                         await Swift.Task.yield()
                     }
+                    continue
+                }
+                switch otherwise {
                 case .linger:
                     ended = false
                     mayLinger = false
                     _ = mailLinger.wait(for: mailboxHint, by: nil, adapting: false)
-                case let .end(wantsPump, endReason):
-                    if wantsPump { loops[lane].requestPump() }
+                case let .end(pumpWanted, endReason):
+                    if pumpWanted { loops[lane].requestPump() }
                     if let endReason { die(reason: endReason, restartable: false) }
                     return
                 }
@@ -125,7 +134,7 @@ extension ActorCore {
     ) async -> Bool {
         guard callMayStart(call) else { return false }
         // Attached before the arguments are awaited: a cancel then ends that wait too.
-        let asyncCall = call as? AsyncActorCallRecord
+        let asyncCall = call.isAsyncActorCall ? unsafeDowncast(call, to: AsyncActorCallRecord.self) : nil
         if let asyncCall, let task = worker.task, asyncCall.attach(task) { task.cancel() }
         if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return asyncCall?.detach() ?? false }
         beginAttempt(call)
@@ -145,8 +154,12 @@ extension ActorCore {
     }
 
     /// Under the actor's lock: ends the worker's last call (`endedCall`), then takes the next
-    /// call, or lingers, or ends the worker (always when `retiring`).
-    private func nextStep(lane: Int, endedCall: Bool, retiring: Bool, mayLinger: Bool) -> WorkerStep {
+    /// call and returns it (`wantsPump`: ask the loop for its pump first); with no call to
+    /// take, sets `otherwise` to lingering or to the worker's end (always when `retiring`).
+    private func nextCall(
+        lane: Int, endedCall: Bool, retiring: Bool, mayLinger: Bool,
+        wantsPump: inout Bool, otherwise: inout WorkerStep
+    ) -> TaskRecord? {
         withLockReleasingRetired { state in
             if endedCall { state.lanes[lane].running -= 1 }
             let alive = state.phase == .alive
@@ -155,15 +168,17 @@ extension ActorCore {
             {
                 state.lanes[lane].running += 1
                 if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
-                return .call(call, wantsPump: Self.claimPump(&state.lanes[lane]))
+                wantsPump = Self.claimPump(&state.lanes[lane])
+                return call
             }
             if !retiring, mayLinger, alive, state.lanes[lane].running == 0, state.lanes[lane].mailbox.isEmpty {
-                return .linger
+                otherwise = .linger
+                return nil
             }
             state.lanes[lane].workers -= 1
-            let wantsPump = alive && Self.claimPump(&state.lanes[lane])
             let endReason = alive && state.isIdle ? state.endWhenIdle : nil
-            return .end(wantsPump: wantsPump, endReason: endReason)
+            otherwise = .end(wantsPump: alive && Self.claimPump(&state.lanes[lane]), endReason: endReason)
+            return nil
         }
     }
 }
