@@ -7,13 +7,7 @@ extension ActorCore {
     /// queued event recorded, for the locked path.
     @inline(__always)
     func pushToInbox(_ call: inout TaskRecord?) -> Bool {
-        // Before the push: after it the call may have run and gone.
-        if let record = call.map({ Unmanaged.passUnretained($0) }) {
-            record._withUnsafeGuaranteedRef { record in
-                record.state.store(.pendingNodeAssignment, ordering: .relaxed)
-                record.recordEvent(.queued, carriesName: true)
-            }
-        }
+        markQueued(&call)  // before the push: after it the call may have run and gone
         switch inbox.push(&call) {
         case .queued:
             return true

@@ -243,20 +243,25 @@ final class ActorCore: @unchecked Sendable {
         }
         // Behind every call pushed before it (order per caller).
         drainInbox(&state)
-        // Read through an unretained pointer (a method called on `call?` would retain it):
-        // `call` holds the record until the mailbox takes it.
-        if !eventRecorded, let record = call.map({ Unmanaged.passUnretained($0) }) {
-            record._withUnsafeGuaranteedRef { record in
-                record.state.store(.pendingNodeAssignment, ordering: .relaxed)
-                record.recordEvent(.queued, carriesName: true)
-            }
-        }
+        if !eventRecorded { markQueued(&call) }
         state.lanes[lane].mailbox.append(taking: &call)
         guard lane == 0 else { return .success(claimSlot(&state, lane: lane)) }
         mailboxHint.note(count: state.lanes[0].mailbox.count)
         let node = claimSlot(&state, lane: 0)
         if node != nil, usesInbox { inbox.markScheduled() }
         return .success(node)
+    }
+
+    /// Sets a call about to be queued (nil: none) waiting for its actor and records its one
+    /// submitted-and-queued event. Through an unretained pointer (a method called on `call?`
+    /// would retain it): `call` holds the record until the mailbox or the inbox takes it.
+    @inline(__always)
+    func markQueued(_ call: inout TaskRecord?) {
+        guard let record = call.map({ Unmanaged.passUnretained($0) }) else { return }
+        record._withUnsafeGuaranteedRef { record in
+            record.state.store(.pendingNodeAssignment, ordering: .relaxed)
+            record.recordEvent(.queued, carriesName: true)
+        }
     }
 
     @inline(__always)
