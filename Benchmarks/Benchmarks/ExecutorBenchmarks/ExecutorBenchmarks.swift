@@ -14,6 +14,8 @@ let latencyNs = BenchmarkMetric.custom("latency ns", polarity: .prefersSmaller, 
 let roundTripNs = BenchmarkMetric.custom("round trip ns", polarity: .prefersSmaller, useScalingFactor: false)
 let wakeUpsPerThousand = BenchmarkMetric.custom("wake-ups per 1000 jobs", polarity: .prefersSmaller, useScalingFactor: false)
 let crossDomainPermille = BenchmarkMetric.custom("cross-domain steals per mille", polarity: .prefersSmaller, useScalingFactor: false)
+let localSteals = BenchmarkMetric.custom("steals inside the domain", polarity: .prefersSmaller, useScalingFactor: false)
+let crossDomainSteals = BenchmarkMetric.custom("steals across domains", polarity: .prefersSmaller, useScalingFactor: false)
 
 /// Runs `body` and records its wall time divided by `jobs` (and, given the executor, how many
 /// parked workers it had to wake).
@@ -124,30 +126,44 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("fan-out 1M jobs, virtual 4 domains x 1 worker: swift-ray executor", configuration: custom(nsPerJob)) { benchmark in
         perJob(benchmark, jobs: million, executor: fourDomains) { Workloads.executorFanOut(fourDomains, jobs: million) }
     }
-    let fourByTwo = makeExecutor(.synthetic("numa:4 core:2 pu:1"), workersPerDomain: 2)
-    Benchmark(
-        "even load generated in each domain, virtual 4 domains x 2 workers: cross-domain share of steals",
-        configuration: .init(metrics: [.wallClock, crossDomainPermille], maxDuration: .seconds(4), maxIterations: 20)
-    ) { benchmark in
-        let before = fourByTwo.statistics()
-        EvenLoad.run(fourByTwo, jobsPerDomain: 5_000)
-        let after = fourByTwo.statistics()
-        let local = zip(before, after).reduce(0) { $0 + $1.1.stolenLocal - $1.0.stolenLocal }
-        let cross = zip(before, after).reduce(0) { $0 + $1.1.stolenCrossDomain - $1.0.stolenCrossDomain }
-        benchmark.measurement(crossDomainPermille, local + cross == 0 ? 0 : 1000 * cross / (local + cross))
+    // Each worker needs a CPU of its own for this line to mean anything: on fewer CPUs than workers,
+    // a domain's own workers are mostly descheduled and the running ones steal across domains.
+    for workersPerDomain in [2, 4] {
+        let executor = makeExecutor(.synthetic("numa:4 core:\(workersPerDomain) pu:1"), workersPerDomain: workersPerDomain)
+        Benchmark(
+            "even load generated in each domain, virtual 4 domains x \(workersPerDomain) workers: cross-domain share of steals",
+            configuration: .init(
+                metrics: [.wallClock, crossDomainPermille, localSteals, crossDomainSteals], maxDuration: .seconds(4), maxIterations: 20)
+        ) { benchmark in
+            let before = executor.statistics()
+            EvenLoad.run(executor, jobsPerDomain: 5_000)
+            let after = executor.statistics()
+            let local = zip(before, after).reduce(0) { $0 + $1.1.stolenLocal - $1.0.stolenLocal }
+            let cross = zip(before, after).reduce(0) { $0 + $1.1.stolenCrossDomain - $1.0.stolenCrossDomain }
+            benchmark.measurement(crossDomainPermille, local + cross == 0 ? 0 : 1000 * cross / (local + cross))
+            benchmark.measurement(localSteals, local)
+            benchmark.measurement(crossDomainSteals, cross)
+        }
     }
 }
 
-/// An even load generated inside the domains: one root job pinned to each domain spawns
-/// `jobsPerDomain` jobs of about a microsecond into its own deque, so each domain's workers
-/// share their domain's work; a worker steals from another domain only when its own runs dry.
+/// An even load generated inside the domains: one root job pinned to each domain (the roots
+/// start together) spawns `jobsPerDomain` small jobs into its own deque, so each domain's
+/// workers share their domain's work; a worker steals from another domain only when its own
+/// runs dry.
 enum EvenLoad {
     static func run(_ executor: WorkStealingExecutor, jobsPerDomain: Int) {
         let domains = executor.workerCounts.count
         let remaining = Atomic<Int>(domains)
+        let started = Atomic<Int>(0)
         let done = DispatchSemaphore(value: 0)
         for domain in 0..<domains {
             try? executor.submit(toDomain: domain, pinned: true) {
+                // The roots start spawning together: submitted one after another into parked
+                // domains, the first would otherwise spawn while the others' workers, awake
+                // and idle, take its jobs; that is an uneven load.
+                started.add(1, ordering: .relaxed)
+                while started.load(ordering: .relaxed) < domains { sched_yield() }
                 executor.scope { scope in
                     for _ in 0..<jobsPerDomain {
                         try? scope.spawn { _ in
