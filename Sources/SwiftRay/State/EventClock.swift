@@ -19,8 +19,22 @@ struct EventClock: Sendable {
     /// when the machine's counter is fit for it).
     init(countsCycles: Bool? = nil) {
         self.countsCycles = (countsCycles ?? Self.cycleCounterIsFit) && swiftray_cycle_counter() != 0
-        originCycles = swiftray_cycle_counter()
-        originNanoseconds = MonotonicClock.nanoseconds
+        (originCycles, originNanoseconds) = Self.simultaneousReadings()
+    }
+
+    /// The counter and the monotonic clock read as nearly at once as this thread manages: of
+    /// a few tries (counter, clock, counter), the one with the fewest cycles between its two
+    /// counter reads, taken at their midpoint. A thread preempted between two plain reads would
+    /// shift every converted stamp by the time it lost.
+    private static func simultaneousReadings() -> (cycles: UInt64, nanoseconds: Int) {
+        var best = (cycles: UInt64(0), nanoseconds: 0, window: UInt64.max)
+        for _ in 0..<5 {
+            let before = swiftray_cycle_counter()
+            let nanoseconds = MonotonicClock.nanoseconds
+            let window = swiftray_cycle_counter() &- before
+            if window < best.window { best = (before &+ window / 2, nanoseconds, window) }
+        }
+        return (best.cycles, best.nanoseconds)
     }
 
     /// Whether the CPU reports an invariant counter and the kernel keeps time with it (so it
@@ -42,8 +56,7 @@ struct EventClock: Sendable {
     /// Turns stamps of this clock into monotonic nanoseconds (0 stays 0), calibrated now.
     func converter() -> @Sendable (Int) -> Int {
         guard countsCycles else { return { $0 } }
-        let cycles = swiftray_cycle_counter()
-        let nanoseconds = MonotonicClock.nanoseconds
+        let (cycles, nanoseconds) = Self.simultaneousReadings()
         let elapsedCycles = Double(Int64(bitPattern: cycles &- originCycles))
         let perCycle = elapsedCycles > 0 ? Double(nanoseconds - originNanoseconds) / elapsedCycles : 0
         let (originCycles, originNanoseconds) = (self.originCycles, self.originNanoseconds)
