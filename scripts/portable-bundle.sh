@@ -54,7 +54,12 @@ case "\$program" in
     tests)
         # The tests find their resources by the source path they were built from.
         built_at="$PWD"
-        if [ "\$(pwd -P)" != "\$built_at" ]; then mkdir -p "\$(dirname "\$built_at")"; ln -sfn "\$(pwd -P)" "\$built_at"; fi
+        if [ ! -e "\$built_at" ]; then
+            mkdir -p "\$(dirname "\$built_at")" && ln -s "\$(pwd -P)" "\$built_at"
+        elif [ "\$(cd "\$built_at" && pwd -P)" != "\$(pwd -P)" ]; then
+            echo "run.sh tests: run it from the checkout; \$built_at (where the tests were built) is another directory" >&2
+            exit 2
+        fi
         build=debug
         if [ "\${1:-}" = --tsan ]; then
             shift; build=tsan
