@@ -20,6 +20,42 @@ struct MachineTests {
         #expect(topology.allPUs.indexes == (try HwlocCalc.indexes(xml: nil, ["-I", "pu", "--po", "all"])))
         #expect(topology.domains.allSatisfy { $0.hostPUs == $0.pus })
         #expect(topology.domains.allSatisfy { $0.memoryBytes > 0 })
+        if topology.domains.count == 1, topology.domains[0].memoryTiers.count == 1 {
+            // All of a one-node machine's memory is its node's, whatever the node's meminfo says.
+            let machine = UInt64(sysconf(Int32(_SC_PHYS_PAGES))) * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+            #expect(topology.domains[0].memoryBytes >= machine - machine / 100)
+        }
+    }
+
+    @Test("memory that no NUMA node counts is the node's only on a one-node machine")
+    func unplacedMemory() throws {
+        let oneNode = try Topology.load(.synthetic("node:1 core:2 pu:1")).domains
+        let counted = oneNode[0].memoryBytes
+        #expect(oneNode[0].memoryTiers.count == 1 && counted > 0)
+
+        var domains = oneNode
+        Topology.attributeUnplacedMemory(&domains, machineBytes: counted * 4)
+        #expect(domains[0].memoryBytes == counted * 4)
+        #expect(domains[0].memoryTiers[0].numaOSIndex == oneNode[0].memoryTiers[0].numaOSIndex)
+
+        domains = oneNode  // a gap under 1% stays, and a smaller machine figure changes nothing
+        Topology.attributeUnplacedMemory(&domains, machineBytes: counted + counted / 200)
+        #expect(domains == oneNode)
+        Topology.attributeUnplacedMemory(&domains, machineBytes: counted / 2)
+        #expect(domains == oneNode)
+        Topology.attributeUnplacedMemory(&domains, machineBytes: 0)
+        #expect(domains == oneNode)
+
+        let twoNodes = try Topology.load(.synthetic("node:2 core:2 pu:1")).domains
+        domains = twoNodes  // which node holds the rest is unknown: hwloc's figures stand
+        Topology.attributeUnplacedMemory(&domains, machineBytes: twoNodes[0].memoryBytes * 10)
+        #expect(domains == twoNodes)
+
+        var tiered = oneNode  // a second tier (MCDRAM beside DRAM): left alone too
+        tiered[0].memoryTiers.append(MemoryTier(numaOSIndex: 1, bytes: 1 << 30, kind: "MCDRAM", hasCPUs: false))
+        domains = tiered
+        Topology.attributeUnplacedMemory(&domains, machineBytes: 1 << 50)
+        #expect(domains == tiered)
     }
 
     @Test("binding a thread to a PU and to a domain reads back as bound")
