@@ -60,7 +60,7 @@ let package = Package(
         ),
 
         // `ray microbenchmark`'s lines on swift-ray: the timing loop and the benchmarks.
-        .target(name: "RayMicrobenchmark", dependencies: ["SwiftRay"]),
+        .target(name: "RayMicrobenchmark", dependencies: ["SwiftRay", "RayTopology"]),
 
         // The command-line tool.
         .executableTarget(

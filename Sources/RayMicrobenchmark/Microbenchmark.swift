@@ -43,9 +43,10 @@ public enum MicrobenchmarkSuite {
     public static var defaultOptions: RuntimeOptions { RuntimeOptions(resources: ["custom": 100]) }
 
     /// Times `benchmarks` with `plan` on a runtime made with `options`, reporting each result as
-    /// it is measured.
+    /// it is measured; with `probeHost`, each after a 20 ms ``HostProbe`` taken just before it.
     public static func run(
         _ benchmarks: [Microbenchmark], plan: TimingPlan, options: RuntimeOptions = defaultOptions,
+        probeHost: Bool = false,
         report: (MicrobenchmarkResult) -> Void
     ) throws -> [MicrobenchmarkResult] {
         let ray = try RayRuntime(options)
@@ -53,7 +54,9 @@ public enum MicrobenchmarkSuite {
         var results: [MicrobenchmarkResult] = []
         for benchmark in benchmarks {
             let body = try benchmark.prepare(ray)
-            let result = try timeit(benchmark.name, plan: plan, multiplier: benchmark.multiplier, body)
+            let hostRoundTrip = probeHost ? HostProbe.coreToCoreRoundTrip() : nil
+            var result = try timeit(benchmark.name, plan: plan, multiplier: benchmark.multiplier, body)
+            result.hostRoundTripNanoseconds = hostRoundTrip
             report(result)
             results.append(result)
         }

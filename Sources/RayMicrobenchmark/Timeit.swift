@@ -30,10 +30,14 @@ public struct MicrobenchmarkResult: Sendable, Hashable, Codable {
     public let name: String
     /// Operations per second in each trial.
     public let trials: [Double]
+    /// The host's core-to-core round trip measured just before the line ran, in nanoseconds
+    /// (``HostProbe``), when it was measured.
+    public var hostRoundTripNanoseconds: Double?
 
-    public init(name: String, trials: [Double]) {
+    public init(name: String, trials: [Double], hostRoundTripNanoseconds: Double? = nil) {
         self.name = name
         self.trials = trials
+        self.hostRoundTripNanoseconds = hostRoundTripNanoseconds
     }
 
     /// The mean over trials.

@@ -26,6 +26,11 @@ struct MicrobenchmarkCommand: ParsableCommand {
     @Flag(help: "Also print how a line's loop differs from Ray's, where it does.")
     var verbose = false
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Before each line, measure the host's core-to-core round trip (20 ms) and print it as a '#' line (text output only).")
+    var hostProbe = true
+
     func run() throws {
         let benchmarks = MicrobenchmarkSuite.matching(filter)
         if benchmarks.isEmpty {
@@ -54,8 +59,11 @@ struct MicrobenchmarkCommand: ParsableCommand {
         let plan: TimingPlan = quick ? .quick : .ray
         var results: [MicrobenchmarkResult] = []
         do {
-            results = try MicrobenchmarkSuite.run(benchmarks, plan: plan) { result in
+            results = try MicrobenchmarkSuite.run(benchmarks, plan: plan, probeHost: hostProbe && !json) { result in
                 guard !json else { return }
+                if let roundTrip = result.hostRoundTripNanoseconds {
+                    print("# host core-to-core round trip just before: \(Int(roundTrip.rounded())) ns")
+                }
                 if compare != nil {
                     print(RayOutput.comparisonLine(result, ray: rayFigures[result.name]))
                 } else {

@@ -16,8 +16,16 @@ struct InstrumentCommandTests {
         let text = try cli.swiftray(["microbenchmark", "--quick", "--filter", "put calls"])
         #expect(text.status == 0)
         let lines = text.stdout.split(separator: "\n")
-        #expect(lines.count == 2)
-        for line in lines { #expect(line.contains(" per second ") && line.contains(" +- ")) }
+        let resultLines = lines.filter { !$0.hasPrefix("#") }
+        #expect(resultLines.count == 2)
+        for line in resultLines { #expect(line.contains(" per second ") && line.contains(" +- ")) }
+        // Each line follows the host probe's own line on a machine with two PUs or more.
+        let probes = lines.filter { $0.hasPrefix("# host core-to-core round trip just before: ") && $0.hasSuffix(" ns") }
+        #expect(probes.count == (ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 0))
+        #expect(lines.count == resultLines.count + probes.count)
+        let plain = try cli.swiftray(["microbenchmark", "--quick", "--no-host-probe", "--filter", "put calls"])
+        #expect(plain.status == 0)
+        #expect(plain.stdout.split(separator: "\n").count == 2 && !plain.stdout.contains("#"))
     }
 
     @Test("comparison with a file of Ray's output prints the ratio")
