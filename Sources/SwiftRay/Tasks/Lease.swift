@@ -50,7 +50,8 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
     /// then yielding: a driver that submits tasks one by one (or a little slower than they run)
     /// would otherwise make every task pay for a lease request, a scheduler pass and a worker
     /// wake-up (tens of microseconds when the worker parked). Ray's core worker keeps idle
-    /// leased workers for the same reason.
+    /// leased workers for the same reason. At most ``LeaseQueue/maxLingeringRunners`` of one
+    /// queue's runners wait at once; the others end when the queue is empty.
     static let lingerSpinNanoseconds = 5_000
     static let lingerYields = 8
 
@@ -87,7 +88,11 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
             finished = false
             if wantsLease { dispatcher.requestLease(for: queue) }
             guard let task = next else {
-                if lingered(on: queue) { continue }
+                if queue.startLingering() {
+                    let caught = lingered(on: queue)
+                    queue.stopLingering()
+                    if caught { continue }
+                }
                 if queue.runnerWantsToStop() {
                     dispatcher.returnLease(lease)
                     return
