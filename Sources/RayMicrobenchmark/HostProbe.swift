@@ -58,17 +58,27 @@ private final class PingPongLine: Sendable {
     private let word = Atomic<Int>(0)
 
     /// Asks until `duration` has passed (at least one block); nanoseconds per round trip of
-    /// each block of ``roundTripsPerBlock``.
+    /// each whole block of ``roundTripsPerBlock``. Gives up at five times `duration` plus
+    /// 100 ms (the answerer may share a CPU with the asker, under a CPU quota or a loaded
+    /// machine, and then each round trip waits for a time slice), keeping the whole blocks.
     func ask(for duration: Duration) -> [Double] {
         let clock = ContinuousClock()
         let end = clock.now + duration
+        let giveUp = end + duration * 4 + .milliseconds(100)
         var blocks: [Double] = []
         var value = 0
         repeat {
             let start = clock.now
             for _ in 0..<Self.roundTripsPerBlock {
                 word.store(value + 1, ordering: .releasing)
-                while word.load(ordering: .acquiring) != value + 2 {}
+                var spins = 0
+                while word.load(ordering: .acquiring) != value + 2 {
+                    spins &+= 1
+                    if spins & 0xFFF == 0, clock.now > giveUp {
+                        word.store(-1, ordering: .releasing)
+                        return blocks
+                    }
+                }
                 value += 2
             }
             let elapsed = clock.now - start
@@ -79,12 +89,15 @@ private final class PingPongLine: Sendable {
         return blocks
     }
 
-    /// Answers each odd value with the next even one until the word is -1.
+    /// Answers each odd value with the next even one until the word is -1 (by exchange, so
+    /// that an asker that gave up meanwhile is never answered over).
     func answer() {
         while true {
             let value = word.load(ordering: .acquiring)
             if value == -1 { return }
-            if value & 1 == 1 { word.store(value + 1, ordering: .releasing) }
+            if value & 1 == 1 {
+                _ = word.compareExchange(expected: value, desired: value + 1, ordering: .acquiringAndReleasing)
+            }
         }
     }
 }
