@@ -184,4 +184,43 @@ struct ActorInboxTests {
             expectAllRanInOrder(log, callers: callers, calls: calls)
         }
     }
+
+    @Test("a call to a dead actor that finds its lock held fails with one event before the failure, not two")
+    func deadActorThroughClosedInbox() throws {
+        try withRuntime { ray in
+            let counter = try ray.actor { Counter(node: nil) }
+            _ = try ray.get(try counter.remote { $0.increment() })
+            ray.kill(counter)
+            #expect(counter.isDead)
+            // Another thread holds the actor's lock: the call finds it taken, goes to the closed
+            // inbox (recording its queued event), then waits for the lock and finds the actor dead.
+            let holding = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            let holder = DispatchGroup()
+            holder.enter()
+            Thread.detachNewThread {
+                counter.core.state.withLock { _ in
+                    holding.signal()
+                    release.wait()
+                }
+                holder.leave()
+            }
+            holding.wait()
+            let events = try #require(ray.events)
+            let earlier = Set(events.snapshot().map(\.task))
+            // The lock goes once the call's queued event is there (it is on its way to the lock).
+            Thread.detachNewThread {
+                while !events.snapshot().contains(where: { !earlier.contains($0.task) && $0.kind == .queued }) {
+                    usleep(1_000)
+                }
+                release.signal()
+            }
+            let ref = try counter.remote { $0.increment() }
+            #expect(holder.wait(timeout: .now() + 10) == .success)
+            #expect(throws: ActorError.self) { try ray.get(ref, timeout: 10) }
+            let new = events.snapshot().filter { !earlier.contains($0.task) }
+            #expect(Set(new.map(\.task)).count == 1)
+            #expect(new.map(\.kind) == [.queued, .failed])
+        }
+    }
 }

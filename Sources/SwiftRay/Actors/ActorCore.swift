@@ -207,14 +207,15 @@ final class ActorCore: @unchecked Sendable {
         do {
             try enqueue(&unqueued, lane: try lane(ofGroup: group), eventRecorded: eventRecorded)
         } catch {
-            failUnqueued(unqueued, with: error)
+            failUnqueued(unqueued, with: error, eventRecorded: eventRecorded)
         }
     }
 
-    /// Fails a call that could not be queued (`call` nil: it was queued).
-    private func failUnqueued(_ call: TaskRecord?, with error: ActorError) {
+    /// Fails a call that could not be queued (`call` nil: it was queued). Its one event before
+    /// the failure is `submitted`, unless its way to a closed inbox recorded `queued` already.
+    private func failUnqueued(_ call: TaskRecord?, with error: ActorError, eventRecorded: Bool = false) {
         guard let call else { return }
-        call.recordEvent(.submitted)
+        if !eventRecorded { call.recordEvent(.submitted) }
         call.finish(failing: error)
     }
 
