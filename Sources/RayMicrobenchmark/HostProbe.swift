@@ -16,28 +16,38 @@ import Synchronization
 // tell a slow figure of the code from a figure taken while the host was slow. It measures;
 // it changes nothing in how the line runs.
 
-/// The host's core-to-core round trip, measured now (the design note above). Thread-safe: each
-/// call uses threads and state of its own.
-public enum HostProbe {
+/// The host's core-to-core round trip, measured now (the design note above). Made once per
+/// suite (it reads the machine's topology for the two PUs); thread-safe: each measurement uses
+/// threads and state of its own.
+public struct HostProbe: Sendable {
+    /// The machine's topology and the two PUs the threads are bound to; nil topology when it
+    /// cannot be read (threads then run unbound).
+    private let topology: Topology?
+    private let pus: [Int]
+    /// Whether the machine has two PUs to measure between.
+    public let canMeasure: Bool
+
+    public init() {
+        topology = try? Topology.load(.machine)
+        pus = topology.map { Array($0.allPUs.prefix(2)) } ?? []
+        canMeasure = pus.count >= 2 || (topology == nil && ProcessInfo.processInfo.activeProcessorCount >= 2)
+    }
+
     /// The median nanoseconds of one round trip of a cache line between two threads bound to
     /// two different PUs (the first two the machine allows; unbound where binding is refused),
     /// over blocks of 256 round trips for about `milliseconds`; nil on a machine with one PU.
-    public static func coreToCoreRoundTrip(milliseconds: Int = 20) -> Double? {
-        let topology = try? Topology.load(.machine)
-        let pus = topology.map { Array($0.allPUs) } ?? []
-        guard pus.count >= 2 || (topology == nil && ProcessInfo.processInfo.activeProcessorCount >= 2) else {
-            return nil
-        }
+    public func coreToCoreRoundTrip(milliseconds: Int = 20) -> Double? {
+        guard canMeasure else { return nil }
         let line = PingPongLine()
         let done = DispatchSemaphore(value: 0)
-        let ponger = Thread {
-            if let topology, pus.count >= 2 { _ = try? topology.bindCurrentThread(toPU: pus[1]) }
+        let ponger = Thread { [topology, pus] in
+            if let topology, pus.count == 2 { _ = try? topology.bindCurrentThread(toPU: pus[1]) }
             line.answer()
             done.signal()
         }
         let blocks = Mutex<[Double]>([])
-        let pinger = Thread {
-            if let topology, pus.count >= 2 { _ = try? topology.bindCurrentThread(toPU: pus[0]) }
+        let pinger = Thread { [topology, pus] in
+            if let topology, pus.count == 2 { _ = try? topology.bindCurrentThread(toPU: pus[0]) }
             let measured = line.ask(for: Duration.milliseconds(milliseconds))
             blocks.withLock { $0 = measured }
             done.signal()

@@ -52,9 +52,10 @@ public enum MicrobenchmarkSuite {
         let ray = try RayRuntime(options)
         defer { ray.shutdown() }
         var results: [MicrobenchmarkResult] = []
+        let probe = probeHost ? HostProbe() : nil
         for benchmark in benchmarks {
             let body = try benchmark.prepare(ray)
-            let hostRoundTrip = probeHost ? HostProbe.coreToCoreRoundTrip() : nil
+            let hostRoundTrip = probe?.coreToCoreRoundTrip()
             var result = try timeit(benchmark.name, plan: plan, multiplier: benchmark.multiplier, body)
             result.hostRoundTripNanoseconds = hostRoundTrip
             report(result)
