@@ -25,7 +25,7 @@ public struct HostProbe: Sendable {
     private let topology: Topology?
     private let pus: [Int]
     /// Whether the machine has two PUs to measure between.
-    public let canMeasure: Bool
+    private let canMeasure: Bool
 
     public init() {
         topology = try? Topology.load(.machine)
@@ -48,7 +48,7 @@ public struct HostProbe: Sendable {
         let blocks = Mutex<[Double]>([])
         let pinger = Thread { [topology, pus] in
             if let topology, pus.count == 2 { _ = try? topology.bindCurrentThread(toPU: pus[0]) }
-            let measured = line.ask(for: Duration.milliseconds(milliseconds))
+            let measured = line.ask(forMilliseconds: milliseconds)
             blocks.withLock { $0 = measured }
             done.signal()
         }
@@ -67,34 +67,34 @@ private final class PingPongLine: Sendable {
     static let roundTripsPerBlock = 256
     private let word = Atomic<Int>(0)
 
-    /// Asks until `duration` has passed (at least one block); nanoseconds per round trip of
-    /// each whole block of ``roundTripsPerBlock``. Gives up at five times `duration` plus
+    /// Asks until `milliseconds` have passed (at least one block); nanoseconds per round trip of
+    /// each whole block of ``roundTripsPerBlock``. Gives up at five times that plus
     /// 100 ms (the answerer may share a CPU with the asker, under a CPU quota or a loaded
     /// machine, and then each round trip waits for a time slice), keeping the whole blocks.
-    func ask(for duration: Duration) -> [Double] {
-        let clock = ContinuousClock()
-        let end = clock.now + duration
-        let giveUp = end + duration * 4 + .milliseconds(100)
+    func ask(forMilliseconds milliseconds: Int) -> [Double] {
+        let duration = UInt64(milliseconds) * 1_000_000
+        let start = DispatchTime.now().uptimeNanoseconds
+        let end = start + duration
+        let giveUp = start + duration * 5 + 100_000_000
         var blocks: [Double] = []
         var value = 0
         repeat {
-            let start = clock.now
+            let blockStart = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<Self.roundTripsPerBlock {
                 word.store(value + 1, ordering: .releasing)
                 var spins = 0
                 while word.load(ordering: .acquiring) != value + 2 {
                     spins &+= 1
-                    if spins & 0xFFF == 0, clock.now > giveUp {
+                    if spins & 0xFFF == 0, DispatchTime.now().uptimeNanoseconds > giveUp {
                         word.store(-1, ordering: .releasing)
                         return blocks
                     }
                 }
                 value += 2
             }
-            let elapsed = clock.now - start
-            let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-            blocks.append(nanoseconds / Double(Self.roundTripsPerBlock))
-        } while clock.now < end
+            let elapsed = DispatchTime.now().uptimeNanoseconds - blockStart
+            blocks.append(Double(elapsed) / Double(Self.roundTripsPerBlock))
+        } while DispatchTime.now().uptimeNanoseconds < end
         word.store(-1, ordering: .releasing)
         return blocks
     }

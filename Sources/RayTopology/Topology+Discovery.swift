@@ -1,5 +1,5 @@
 import CHwloc
-import Glibc
+import Foundation
 
 extension Topology {
     /// Loads the topology that `SWIFTRAY_TOPOLOGY` names, or the running machine's.
@@ -26,7 +26,7 @@ extension Topology {
         if source.isVirtual {
             mapOntoHost(&domains, hostPUs: CPUSet(HwlocTopology.loadedHostPUs()))
         } else {
-            attributeUnplacedMemory(&domains, machineBytes: physicalMemoryBytes())
+            attributeUnplacedMemory(&domains, machineBytes: ProcessInfo.processInfo.physicalMemory)
         }
         return Topology(
             source: source, domains: domains, distances: builder.domainDistances())
@@ -46,14 +46,6 @@ extension Topology {
         let counted = domains[0].memoryTiers[0].bytes
         guard machineBytes > counted, machineBytes - counted > machineBytes / 100 else { return }
         domains[0].memoryTiers[0].bytes = machineBytes
-    }
-
-    /// The running machine's physical memory (`_SC_PHYS_PAGES` pages), 0 if unknown.
-    private static func physicalMemoryBytes() -> UInt64 {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES))
-        let pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return 0 }
-        return UInt64(pages) &* UInt64(pageSize)
     }
 
     /// For a virtual topology, deals the running machine's allowed PUs round robin over the
