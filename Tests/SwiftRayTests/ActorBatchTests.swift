@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import Testing
 
@@ -120,6 +121,48 @@ struct ActorBatchTests {
             #expect(try ray.get([first, second], timeout: 30) == [0, 0])
             #expect(try ray.get(rest, timeout: 30) == Array(1...8))
             #expect(pending() == 0)
+        }
+    }
+
+    @Test("a runner gathers its next batch only after one of 2 to 15 calls")
+    func gatheringRule() {
+        #expect(!ActorCore.gathersAfter(batchOf: 1))
+        #expect(ActorCore.gathersAfter(batchOf: 2))
+        #expect(ActorCore.gathersAfter(batchOf: ActorCore.gatheredBatchLimit - 1))
+        #expect(!ActorCore.gathersAfter(batchOf: ActorCore.gatheredBatchLimit))
+    }
+
+    @Test("streaming callers through gathered batches: every call runs once, each caller's in order, with a kill at the end")
+    func streamingCallersThroughGatheredBatches() throws {
+        try withRuntime { ray in
+            let log = try ray.actor { MessageBox() }
+            let callers = 3
+            let callsPerCaller = 5_000
+            DispatchQueue.concurrentPerform(iterations: callers) { caller in
+                var refs: [ObjectRef<Void>] = []
+                refs.reserveCapacity(callsPerCaller)
+                for index in 0..<callsPerCaller {
+                    // Bursts of a few calls with a get in between: batches of 2-15 calls, gathered.
+                    guard let ref = try? log.remote(MessageBox.send, "\(caller):\(index)") else {
+                        Issue.record("call \(index) of caller \(caller) was refused")
+                        return
+                    }
+                    refs.append(ref)
+                    if index % 8 == 7 { _ = try? ray.get(refs.suffix(8), timeout: 30) }
+                }
+                #expect((try? ray.get(refs, timeout: 30))?.count == callsPerCaller)
+            }
+            let messages = try ray.get(try log.remote(MessageBox.drain), timeout: 30)
+            #expect(messages.count == callers * callsPerCaller)
+            for caller in 0..<callers {
+                let mine = messages.filter { $0.hasPrefix("\(caller):") }
+                #expect(mine == (0..<callsPerCaller).map { "\(caller):\($0)" })
+            }
+            ray.kill(log)
+            do {
+                _ = try ray.get(try log.remote(MessageBox.drain), timeout: 30)
+                Issue.record("a call after the kill ran")
+            } catch is ActorError {}
         }
     }
 }

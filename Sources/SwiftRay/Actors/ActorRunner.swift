@@ -18,6 +18,8 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
     private struct Held {
         var calls = FIFO<TaskRecord>()
         var lifeChanges: UInt32 = 0
+        /// Whether the next batch is gathered (``ActorCore/gathersAfter(batchOf:)``).
+        var gathers = false
     }
 
     override func execute(by worker: Worker?) {
@@ -55,7 +57,12 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
             }
             actor.returnCalls(&held.calls, lane: lane)
         }
-        if let call = takeCall(&held) { return call }
+        if lane == 0, held.gathers, actor.mailSeemsQueued { ActorCore.gather(by: worker) }
+        if let call = takeCall(&held) {
+            held.gathers = ActorCore.gathersAfter(batchOf: held.calls.count + 1)
+            return call
+        }
+        held.gathers = false
         if lane == 0, actor.mailLinger.wait(by: worker, mailSeemsQueued: { actor.mailSeemsQueued }), let call = takeCall(&held) { return call }
         return actor.nextCall(lane: lane)
     }
