@@ -156,12 +156,19 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
     /// Runs the body once on the record (the subclass's, specialized where it was made) and
     /// stores what it returns; throws what the body throws. A stored function rather than an
     /// override: each `await` level costs an executor check on return (`swift_task_switch`).
-    let run: nonisolated(nonsending) @Sendable (AsyncActorCallRecord) async throws -> Void
+    ///
+    /// A plain (`@concurrent`) function, not `nonisolated(nonsending)` as the worker that calls
+    /// it: it starts with one executor check, and a plain `async` method it calls (the kind a
+    /// user writes by default) adds none, where a nonsending `run` checked again on the way in
+    /// and out of such a method. Counted with a uprobe on `swift_task_switch`: 3 checks a call
+    /// before, 2 now, for plain and nonsending methods and closures alike (twenty-third
+    /// sitting in BENCHMARKS.md).
+    let run: @Sendable (AsyncActorCallRecord) async throws -> Void
 
     @usableFromInline
     init(
         id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef],
-        run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
+        run: @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
         self.run = run
         super.init(id: id, shape: shape, arguments: arguments, isAsyncActorCall: true)

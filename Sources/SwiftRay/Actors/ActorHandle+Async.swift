@@ -55,7 +55,7 @@ extension ActorHandle {
     @inlinable
     func submitAsync<Values: Sendable, Result: Sendable>(
         arguments: [AnyObjectRef], values: Values, returning: Result.Type,
-        _ run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
+        _ run: @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         let output = try core.runtime.pendingOutput(of: Result.self)  // no local: see `submit`

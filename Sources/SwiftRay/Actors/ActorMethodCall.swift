@@ -68,7 +68,7 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
     @inlinable
     init(
         id: TaskID, core: ActorCore, arguments: [AnyObjectRef], values: Values, output: borrowing ObjectRef<Result>,
-        run: nonisolated(nonsending) @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
+        run: @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
         self.values = values
         self.output = TaskOutput(copy output)
@@ -78,8 +78,9 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
     /// Runs `method` on the instance for the call `record` (one of this type) and stores what it
     /// returns. Always inlined into a call's `run`, and `method` (a closure literal) into it:
     /// the call then costs one `await` level of the runtime's, each level an executor check.
+    /// Plain (`@concurrent`), as `run` is (see ``AsyncActorCallRecord/run``).
     @inlinable @inline(__always)
-    nonisolated(nonsending) static func deliver(
+    static func deliver(
         _ record: AsyncActorCallRecord, _ method: (State, Values) async throws -> Result
     ) async throws {
         let call = unsafeDowncast(record, to: Self.self)
