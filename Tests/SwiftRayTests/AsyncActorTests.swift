@@ -72,6 +72,17 @@ final class AsyncCounter: @unchecked Sendable {
     /// Enters the gauge, waits (yielding the loop) until `partners` calls are inside or a bound
     /// passes, then leaves.
     func pair(_ partners: Int) async -> Int { await gauge.pair(partners) }
+
+    /// What `probe` says before and after each of ten suspensions, from a plain `async` method
+    /// (one that Swift runs on the generic executor, not the caller's).
+    func probed(_ probe: @Sendable () -> Int?) async -> [Int?] {
+        var seen = [probe()]
+        for _ in 0..<10 {
+            await Task.yield()
+            seen.append(probe())
+        }
+        return seen
+    }
 }
 
 @Suite("Async actors")
@@ -140,6 +151,22 @@ struct AsyncActorTests {
                 let seen = try ray.get(ref, timeout: 30)
                 #expect(seen.count == 12)
                 #expect(seen.allSatisfy { $0 == 1 })
+            }
+        }
+    }
+
+    @Test("a plain async method, called by reference, runs and resumes on the actor's domain")
+    func plainMethodDomain() throws {
+        let topology = try Topology.load(.synthetic("numa:2 core:2 pu:1"))
+        try withRuntime(RuntimeOptions(topology: topology)) { ray in
+            for isAsync in [true, false] {
+                let actor = try ray.actor(ActorOptions.pinned(toDomain: 1, ActorOptions(isAsync: isAsync))) { AsyncCounter() }
+                let executor = ray.executor
+                let probe: @Sendable () -> Int? = { executor.currentDomain }
+                let refs = try (0..<50).map { _ in try actor.remote(AsyncCounter.probed, probe) }
+                let seen = try ray.get(refs, timeout: 30)
+                #expect(seen.count == 50)
+                #expect(seen.allSatisfy { $0.count == 11 && $0.allSatisfy { $0 == 1 } })
             }
         }
     }
