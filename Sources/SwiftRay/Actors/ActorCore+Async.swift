@@ -158,11 +158,12 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
     /// override: each `await` level costs an executor check on return (`swift_task_switch`).
     ///
     /// A plain (`@concurrent`) function, not `nonisolated(nonsending)` as the worker that calls
-    /// it: it starts with one executor check, and a plain `async` method it calls (the kind a
-    /// user writes by default) adds none, where a nonsending `run` checked again on the way in
-    /// and out of such a method. Counted with a uprobe on `swift_task_switch`: 3 checks a call
-    /// before, 2 now, for plain and nonsending methods and closures alike (twenty-third
-    /// sitting in BENCHMARKS.md).
+    /// it: a call then costs two executor checks, one in `run` and one in the worker when `run`
+    /// returns (a call through a stored function costs its caller one on return), and a plain
+    /// `async` method (the kind a user writes by default) adds none, where a nonsending `run`
+    /// checked once more around such a method. Counted with a uprobe on `swift_task_switch`: 3
+    /// checks a call before, 2 now, for plain and nonsending methods and closures alike
+    /// (twenty-third sitting in BENCHMARKS.md).
     let run: @Sendable (AsyncActorCallRecord) async throws -> Void
 
     @usableFromInline
