@@ -1,3 +1,5 @@
+import CCycleCounter
+
 /// Batches of calls for ordered lanes.
 ///
 /// A lane that runs one call at a time (a default actor, or a concurrency group of limit 1)
@@ -49,12 +51,13 @@ extension ActorCore {
         count > 1 && count < gatheredBatchLimit
     }
 
-    /// Waits ``gatherNanoseconds`` (spinning on the clock, touching no shared line), unless
-    /// `worker` has other jobs waiting.
+    /// Waits ``gatherNanoseconds`` (spinning with the CPU's spin hint between clock reads, as a
+    /// worker giving its submitter room does, touching no shared line), unless `worker` has
+    /// other jobs waiting.
     static func gather(by worker: Worker?) {
         if worker?.hasWaitingWork ?? false { return }
         let deadline = MonotonicClock.nanoseconds &+ gatherNanoseconds
-        while MonotonicClock.nanoseconds < deadline {}
+        repeat { swiftray_spin_hint() } while MonotonicClock.nanoseconds < deadline
     }
 
     /// Whether a lane with call limit `limit` takes its calls in batches: it runs one call at a
