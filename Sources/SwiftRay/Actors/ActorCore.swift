@@ -124,7 +124,8 @@ final class ActorCore: @unchecked Sendable {
     @exclusivity(unchecked) nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// The instance's type, set once before the handle is returned (lookup by name checks it).
     nonisolated(unsafe) var factoryType: ObjectIdentifier?
-    /// Calls run at once when an actor is idle; a runner yields its worker after this many.
+    /// Calls an async actor's lane worker runs before it lets its event loop's other jobs go
+    /// first (a threaded actor's runner ends its turns as RunnerTurn.swift says).
     static let callsPerTurn = 256
 
     init(

@@ -1,6 +1,6 @@
 /// The job that runs an actor's calls on its domain: takes calls from the mailbox until it is
-/// empty (or the actor stops being alive), yielding its worker after a few hundred when other
-/// jobs wait for it. On a lane that runs one call at a time it takes all queued calls at once
+/// empty (or the actor stops being alive), yielding its worker at the end of a turn when other
+/// jobs wait for it (RunnerTurn.swift). On a lane that runs one call at a time it takes all queued calls at once
 /// and runs them from its own queue (ActorCore+Batches.swift). Owned by one queue or one
 /// worker at a time, like every ``QueuedJob``.
 final class ActorRunner: QueuedJob, @unchecked Sendable {
@@ -24,7 +24,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
 
     override func execute(by worker: Worker?) {
         var held = Held()
-        var ran = 0
+        var turn = RunnerTurn()
         while let call = nextCall(&held, by: worker) {
             if call.isAsyncActorCall {
                 // Its Swift `Task` takes over this runner's slot; a new runner follows it.
@@ -33,15 +33,11 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
                 return
             }
             actor.run(call, lane: lane, held: &held.calls)
-            ran += 1
-            if ran >= ActorCore.callsPerTurn {
-                guard worker?.hasWaitingWork ?? true else {
-                    ran = 0  // nobody waits for this worker: the turn goes on
-                    continue
-                }
+            if turn.isOver(after: worker) {
                 // Let the waiting jobs go first; this runner stays counted.
                 actor.returnCalls(&held.calls, lane: lane)
                 if actor.submit(self, node: pinnedDomain ?? 0) { return }
+                turn = RunnerTurn()  // the runtime is shut down: it goes on
             }
         }
     }

@@ -32,9 +32,9 @@ final class Lease: Sendable {
 }
 
 /// The job that serves a lease on a worker of its node: it takes the lease queue's tasks one at
-/// a time and runs them, and gives the lease back when the queue is empty. After a few
-/// hundred tasks it yields its worker when other jobs wait for it (it queues itself again
-/// behind them), so that one busy class cannot starve other work on the node. Pinned to the
+/// a time and runs them, and gives the lease back when the queue is empty. At the end of a
+/// turn (RunnerTurn.swift) it yields its worker when other jobs wait for it (it queues itself
+/// again behind them), so that one busy class cannot starve other work on the node. Pinned to the
 /// lease's node: its resources were allocated there.
 ///
 /// Owned by one queue or one worker at a time, like every ``QueuedJob``.
@@ -43,9 +43,6 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
     /// The dispatcher, unretained (it outlives every lease) and borrowed without a retain: a
     /// retain and release around each task wrote its reference count from every worker.
     private let dispatcher: Unmanaged<TaskDispatcher>
-    /// Tasks run before the runner lets other jobs of its worker go first.
-    static let tasksPerTurn = 256
-
     /// How long an idle runner keeps its lease waiting for the next task of its class, spinning
     /// then yielding: a driver that submits tasks one by one (or a little slower than they run)
     /// would otherwise make every task pay for a lease request, a scheduler pass and a worker
@@ -80,7 +77,7 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
 
     @inline(__always)
     private func execute(by worker: Worker?, dispatcher: TaskDispatcher) {
-        var ran = 0
+        var turn = RunnerTurn()
         var finished = false
         let queue = lease.queue
         while true {
@@ -101,12 +98,7 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
             }
             dispatcher.run(task, on: lease)
             finished = true
-            ran += 1
-            if ran >= Self.tasksPerTurn {
-                guard worker?.hasWaitingWork ?? true else {
-                    ran = 0  // nobody waits for this worker: the turn goes on
-                    continue
-                }
+            if turn.isOver(after: worker) {
                 queue.finishedOne()
                 dispatcher.continueLater(self)
                 return
