@@ -89,8 +89,9 @@ struct RunnerTurnTests {
         }
     }
 
-    /// Short calls, and a task that the first of them submits (so it waits in the worker's
-    /// own queue from the start of the runner's turn): the runner keeps the worker for its
+    /// Short calls, all queued while a task holds the worker, and a task that the first of them
+    /// submits (so it waits in the worker's own queue from the start of the runner's turn, and
+    /// the runner never runs out of mail): the runner keeps the worker for its
     /// turn's minimum (its clock starts before the first call), then lets the task go first.
     /// Each call spins 0.5 us, so the backlog outlasts the minimum, and in a release build the
     /// first look at the worker's other work (256 calls) comes well before it: there a runner
@@ -107,6 +108,14 @@ struct RunnerTurnTests {
             let probeFunction = try ray.remote(TaskOptions(numCPUs: 0)) { () -> [Int] in [MonotonicClock.nanoseconds, ran.current] }
             let actor = try ray.actor(ActorOptions(numCPUs: 0)) { MessageBox() }
             _ = try ray.get(try actor.remote { _ in 0 }, timeout: 60)  // built, so its runner starts at the first call
+            // A task holds the only worker while every call is queued, so the runner that
+            // starts after it never runs out of mail (it would give its worker up then).
+            let hold = WorkerHold()
+            let holding = try ray.remote(TaskOptions(numCPUs: 0)) { () -> Int in
+                hold.holdHere()
+                return 0
+            }.remote()
+            #expect(hold.waitUntilHeld())
             let calls = try (0..<backlog).map { index in
                 try actor.remote { _ in
                     let start = MonotonicClock.nanoseconds
@@ -121,6 +130,8 @@ struct RunnerTurnTests {
                     ran.bump()
                 }
             }
+            hold.release()
+            _ = try ray.get(holding, timeout: 60)
             _ = try ray.get(calls, timeout: 60)
             let probed = try ray.get(try #require(probe.withLock { $0 }), timeout: 60)
             let waited = probed[0] - firstCallStart.load(ordering: .relaxed)
