@@ -91,8 +91,8 @@ struct RunnerTurnTests {
 
     /// Short calls, all queued while a task holds the worker, and a task that the first of them
     /// submits (so it waits in the worker's own queue from the start of the runner's turn, and
-    /// the runner never runs out of mail): the runner keeps the worker for its
-    /// turn's minimum (its clock starts before the first call), then lets the task go first.
+    /// the runner never runs out of mail): the runner keeps the worker for its turn's minimum
+    /// (its clock starts before the first call), then lets the task go first.
     /// Each call spins 0.5 us, so the backlog outlasts the minimum, and in a release build the
     /// first look at the worker's other work (256 calls) comes well before it: there a runner
     /// that ended its turn at that look fails both checks. (In a debug build a call's own

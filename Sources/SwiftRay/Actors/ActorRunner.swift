@@ -1,8 +1,8 @@
 /// The job that runs an actor's calls on its domain: takes calls from the mailbox until it is
 /// empty (or the actor stops being alive), yielding its worker at the end of a turn when other
 /// jobs wait for it (RunnerTurn.swift). On a lane that runs one call at a time it takes all
-/// queued calls at once and runs them from its own queue (ActorCore+Batches.swift). Owned by one queue or one
-/// worker at a time, like every ``QueuedJob``.
+/// queued calls at once and runs them from its own queue (ActorCore+Batches.swift). Owned by
+/// one queue or one worker at a time, like every ``QueuedJob``.
 final class ActorRunner: QueuedJob, @unchecked Sendable {
     let actor: ActorCore
     /// The lane (concurrency group) whose calls it runs.

@@ -13,8 +13,8 @@
 // two workers), each of them ran ahead of the runner in turn: both workers queued calls while
 // the actor stood still, then one worker ran the actor alone while the other waited in its
 // get. With a turn of at least 1 ms the actor runs on one worker while the other queues calls
-// (the runtime's event timeline shows both). A job that waits behind a runner on a worker that no
-// other worker relieves waits at most about the minimum plus one look's runs: 1 ms, about the
+// (the runtime's event timeline shows both). A job that waits behind a runner on a worker that
+// no other worker relieves waits at most about the minimum plus one look's runs: 1 ms, about the
 // time slice an operating system gives a thread that other threads wait for, which is what
 // Ray's actors, each a process, get. Runs that are slow make the count end the turn first.
 
