@@ -168,11 +168,11 @@ class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
 
     @usableFromInline
     init(
-        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef],
+        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], isKeptByItsRef: Bool = false,
         run: @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
     ) {
         self.run = run
-        super.init(id: id, shape: shape, arguments: arguments, isAsyncActorCall: true)
+        super.init(id: id, shape: shape, arguments: arguments, isAsyncActorCall: true, isKeptByItsRef: isKeptByItsRef)
     }
 
     /// Records the `Task` that runs the call. True when the call was cancelled already: the

@@ -3,7 +3,8 @@
 /// record's own fields, and the actor is reached through the call's shape
 /// (``TaskRecord/actorInstance(as:)``), so a call costs the record and its ref (and the array of
 /// its ref arguments), nothing more. Holds its return ref until it delivers or fails
-/// (``TaskOutput``).
+/// (``TaskOutput``); a delivered call without ref arguments and with arguments of plain data is
+/// then held by that ref, and freed with it (TaskRecord.swift, "Who frees a call's record").
 ///
 /// Thread safety as for ``TaskRecord``: the output is touched by one thread at a time (the
 /// caller, then the actor's runner, or the actor failing it while it is queued).
@@ -28,7 +29,8 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
         self.values = values
         self.output = TaskOutput(copy output)
         self.run = run
-        super.init(id: id, shape: core.callShape, arguments: arguments)
+        super.init(
+            id: id, shape: core.callShape, arguments: arguments, isKeptByItsRef: arguments.isEmpty && _isPOD(Values.self))
     }
 
     override func runBody() throws { try run(self) }
@@ -72,7 +74,9 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
     ) {
         self.values = values
         self.output = TaskOutput(copy output)
-        super.init(id: id, shape: core.callShape, arguments: arguments, run: run)
+        super.init(
+            id: id, shape: core.callShape, arguments: arguments,
+            isKeptByItsRef: arguments.isEmpty && _isPOD(Values.self), run: run)
     }
 
     /// Runs `method` on the instance for the call `record` (one of this type) and stores what it

@@ -47,6 +47,10 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     @usableFromInline let state: Atomic<ObjectState>
     /// The entry's lock (see ``withGate(_:)``).
     private let gate = SpinGate()
+    /// Whether ``producer`` is retained: its record was handed to this ref when it delivered
+    /// the value (``completeIfPending(as:keepingProducer:_:)``). Written under the gate while
+    /// pending, read after completion. In the padding after the gate: no bytes added.
+    @exclusivity(unchecked) final var ownsProducer = false
     @usableFromInline @exclusivity(unchecked) final var error: (any Error)?
     /// Bytes charged to the store for the value (0 while pending).
     @usableFromInline @exclusivity(unchecked) final var size = 0
@@ -59,9 +63,12 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     /// task's deinit if the task goes first (``forgetProducer(_:)``), so that while it is set
     /// under the gate the task's memory is there. Read with ``currentProducer()``.
     ///
-    /// Unretained because the task holds the ref until it completes it: a strong link back
-    /// cost every call a retain of its record by the caller and a release by the thread that
-    /// completed it (and made a task dropped unfinished leak with its refs, in a cycle).
+    /// Unretained while pending because the task holds the ref until it completes it: a strong
+    /// link back cost every call a retain of its record by the caller and a release by the
+    /// thread that completed it (and made a task dropped unfinished leak with its refs, in a
+    /// cycle). A record that holds nothing else alive (``TaskRecord/isKeptByItsRef``) is
+    /// instead retained here when it delivers its value, after it let go of the ref, and freed
+    /// with the ref (``ownsProducer``): see "Who frees a call's record" in TaskRecord.swift.
     @usableFromInline @exclusivity(unchecked) final var producer: Unmanaged<TaskRecord>?
 
     @usableFromInline
@@ -78,6 +85,8 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     /// being freed).
     deinit {
         Unmanaged.passUnretained(store)._withUnsafeGuaranteedRef { $0.free(self) }
+        // After an acquiring load of `state`, which completion published after `ownsProducer`.
+        if state.load(ordering: .acquiring) != .pending, ownsProducer { producer?.release() }
     }
 
     /// Sets ``producer`` before the first ref is handed out (every producer sets it here).
@@ -96,7 +105,7 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
 
     /// ``currentProducer()`` for a caller that holds the gate.
     final func retainedProducer() -> TaskRecord? {
-        guard let producer, swift_tryRetain(producer.toOpaque()) != nil else { return nil }
+        guard !ownsProducer, let producer, swift_tryRetain(producer.toOpaque()) != nil else { return nil }
         return producer.takeRetainedValue()
     }
 
@@ -125,14 +134,21 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
 
     /// Completes the object if it is still pending: under the gate, `write`
     /// stores the value or the error, `state` is published (a release store) and the producer
-    /// dropped. Returns the waiters to tell (outside the gate), or nil when it had completed.
+    /// dropped, or kept, retained, when `keepingProducer` (the producer itself delivers: it is
+    /// alive, and lets go of this ref next). Returns the waiters to tell (outside the gate), or
+    /// nil when it had completed.
     @usableFromInline
-    final func completeIfPending(as state: ObjectState, _ write: () -> Void) -> WaiterList? {
+    final func completeIfPending(as state: ObjectState, keepingProducer: Bool = false, _ write: () -> Void) -> WaiterList? {
         withGate {
             guard self.state.load(ordering: .relaxed) == .pending else { return nil }
             write()
+            if keepingProducer, let producer {
+                _ = producer.retain()
+                ownsProducer = true
+            } else {
+                producer = nil
+            }
             self.state.store(state, ordering: .releasing)
-            producer = nil
             return waiters.takeAll()
         }
     }

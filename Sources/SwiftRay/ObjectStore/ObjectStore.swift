@@ -183,8 +183,12 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// `fulfil` for the runtime's producers (the ref is known to be this store's).
+    /// `keepingProducer`: the entry retains its producer, which is the caller (see
+    /// ``AnyObjectRef/completeIfPending(as:keepingProducer:_:)``).
     @inlinable
-    func fulfil<Value: Sendable>(entry: ObjectRef<Value>, with value: Value, onDomain domain: Int? = nil) throws {
+    func fulfil<Value: Sendable>(
+        entry: ObjectRef<Value>, with value: Value, onDomain domain: Int? = nil, keepingProducer: Bool = false
+    ) throws {
         try checkOpen()
         if entry.isComplete { throw ObjectStoreError.alreadyCompleted(entry.id) }
         let facts = typeFacts.facts(of: Value.self)
@@ -202,7 +206,7 @@ final class ObjectStore: @unchecked Sendable {
                 throw error
             }
         }
-        let waiters = entry.completeIfPending(as: .ready) {
+        let waiters = entry.completeIfPending(as: .ready, keepingProducer: keepingProducer) {
             entry.storeValue(value)
             entry.size = size
             entry.domain = home

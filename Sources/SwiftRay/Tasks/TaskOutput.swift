@@ -17,15 +17,16 @@ struct TaskOutput<Result: Sendable> {
 
     /// Stores `value` unless the object completed meanwhile (a cancel failed it: the value is
     /// dropped), then gives up the reference. Throws what storing throws (`ObjectStoreFull`).
+    /// `keepingProducer`: the object retains its producer, the caller (``TaskRecord/isKeptByItsRef``).
     @inlinable
-    mutating func deliver(_ value: Result) throws {
+    mutating func deliver(_ value: Result, keepingProducer: Bool = false) throws {
         // Taken, not copied: the reference moves out (no retain, one release at the end).
         guard let entry = entry.take() else { return }
         // The store is borrowed, not retained: the entry holds it, and one store shared by every
         // thread would bounce its reference count's cache line between cores.
         try Unmanaged.passUnretained(entry.store)._withUnsafeGuaranteedRef { store in
             do {
-                try store.fulfil(entry: entry, with: value)
+                try store.fulfil(entry: entry, with: value, keepingProducer: keepingProducer)
             } catch ObjectStoreError.alreadyCompleted {
                 // Cancelled (and failed) while it ran.
             }

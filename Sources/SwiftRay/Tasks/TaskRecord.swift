@@ -17,6 +17,28 @@ enum TaskState: UInt8, AtomicRepresentable, Sendable {
     case failed = 5
 }
 
+// # Who frees a call's record
+//
+// A call costs two allocations on its caller's thread: its record (this class) and the ref of
+// its value. The ref dies on the caller's thread too, when the program drops it; the record
+// used to die on the thread that ran the call, as soon as it delivered. glibc then frees it
+// into the caller's arena from another core: the arena's lock and fast-bin heads, which the
+// caller's next malloc takes, cross cores at every call. A standalone floor (1,000 objects a
+// round handed to a consumer thread that writes a result into each; Benchmarks/results,
+// twenty-fifth sitting) costs ~255 ns a call when the consumer frees one of two objects, ~207
+// ns when the caller frees both, ~175 ns with one object.
+//
+// So a record that delivers its value hands itself to the ref, retained
+// (``AnyObjectRef/completeIfPending(as:keepingProducer:_:)``), after it let go of the ref (no
+// cycle): the runner's release is then not the last, and the record is freed with the ref, by
+// the thread that drops the ref, usually the one that made both. Only records that hold nothing
+// else alive by then take part (``isKeptByItsRef``): no ref arguments and arguments of plain
+// data, so that no argument object, and no value an argument owns, outlives the call. What such
+// a record still holds until its ref goes: its function (the closure, for a task also its shape
+// and event log), as the function's own definition does. A failed, cancelled or undelivered
+// call drops the link as before, and a delivered one is no longer its ref's producer for
+// cancel.
+
 /// One submitted call of a remote function: its id, name, shape (scheduling class and retry
 /// options), the entries of its ObjectRef arguments, and the typed work in the subclasses, which
 /// also own the refs of the task's return objects until they are fulfilled or failed.
@@ -42,6 +64,11 @@ class TaskRecord: @unchecked Sendable {
     /// Whether it is an ``AsyncActorCallRecord`` (a runner asks at every call: a load, where
     /// a dynamic cast walked the class chain).
     let isAsyncActorCall: Bool
+    /// Whether the ref of its value keeps it once it delivered, so that it is freed with the
+    /// ref, by the thread that made both (see "Who frees a call's record" below). Only for a
+    /// record that then holds nothing else alive: no argument refs, arguments of plain data.
+    /// In the padding after the one-byte fields: no bytes added.
+    @usableFromInline let isKeptByItsRef: Bool
     /// Attempts made so far (1 during the first run). 32 bits, after the two one-byte atomics:
     /// they share one word.
     @exclusivity(unchecked) private var attempts: UInt32 = 0
@@ -85,8 +112,12 @@ class TaskRecord: @unchecked Sendable {
     var actorID: TaskID? { shape.actorID }
 
     @usableFromInline
-    init(id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], isAsyncActorCall: Bool = false) {
+    init(
+        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], isAsyncActorCall: Bool = false,
+        isKeptByItsRef: Bool = false
+    ) {
         self.isAsyncActorCall = isAsyncActorCall
+        self.isKeptByItsRef = isKeptByItsRef
         self.id = id
         self.shape = copy shape
         self.arguments = arguments
@@ -125,7 +156,7 @@ class TaskRecord: @unchecked Sendable {
     final func deliver<Value: Sendable>(_ value: Value, into output: inout TaskOutput<Value>) throws {
         guard output.isPending else { return }
         if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
-        try output.deliver(value)
+        try output.deliver(value, keepingProducer: isKeptByItsRef)
         state.store(.finished, ordering: .releasing)
     }
 
@@ -180,13 +211,13 @@ final class SingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable 
     @inlinable
     init(
         id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], output: borrowing ObjectRef<Result>,
-        body: consuming @escaping @Sendable () throws -> Result
+        body: consuming @escaping @Sendable () throws -> Result, isKeptByItsRef: Bool = false
     ) {
         shapeOwner = copy shape
         self.body = consume body
         self.output = TaskOutput(copy output)
         specializedRun = { try $0.runAndDeliver() }
-        super.init(id: id, shape: shape, arguments: arguments)
+        super.init(id: id, shape: shape, arguments: arguments, isKeptByItsRef: isKeptByItsRef)
     }
 
     override func runBody() throws { try specializedRun(self) }
