@@ -17,14 +17,10 @@ struct IdentitySet {
     /// A set for up to `capacity` objects.
     init(capacity: Int) {
         var size = 16
-        var bits: UInt64 = 4
-        while size < capacity * 2 {
-            size <<= 1
-            bits += 1
-        }
+        while size < capacity * 2 { size <<= 1 }
         slots = [UInt](repeating: 0, count: size)
         mask = size - 1
-        shift = 64 - bits
+        shift = UInt64(64 - size.trailingZeroBitCount)
     }
 
     /// The slot where the search for `address` begins.
