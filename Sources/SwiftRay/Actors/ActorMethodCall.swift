@@ -30,7 +30,8 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
         self.output = TaskOutput(copy output)
         self.run = run
         super.init(
-            id: id, shape: core.callShape, arguments: arguments, isKeptByItsRef: arguments.isEmpty && _isPOD(Values.self))
+            id: id, shape: core.callShape, arguments: arguments,
+            isKeptByItsRef: Self.holdsNothingOnceDelivered(arguments: arguments, values: Values.self))
     }
 
     override func runBody() throws { try run(self) }
@@ -76,7 +77,7 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
         self.output = TaskOutput(copy output)
         super.init(
             id: id, shape: core.callShape, arguments: arguments,
-            isKeptByItsRef: arguments.isEmpty && _isPOD(Values.self), run: run)
+            isKeptByItsRef: Self.holdsNothingOnceDelivered(arguments: arguments, values: Values.self), run: run)
     }
 
     /// Runs `method` on the instance for the call `record` (one of this type) and stores what it

@@ -47,10 +47,6 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     @usableFromInline let state: Atomic<ObjectState>
     /// The entry's lock (see ``withGate(_:)``).
     private let gate = SpinGate()
-    /// Whether ``producer`` is retained: its record was handed to this ref when it delivered
-    /// the value (``completeIfPending(as:keepingProducer:_:)``). Written under the gate while
-    /// pending, read after completion. In the padding after the gate: no bytes added.
-    @exclusivity(unchecked) final var ownsProducer = false
     @usableFromInline @exclusivity(unchecked) final var error: (any Error)?
     /// Bytes charged to the store for the value (0 while pending).
     @usableFromInline @exclusivity(unchecked) final var size = 0
@@ -71,6 +67,12 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     /// with the ref (``ownsProducer``): see "Who frees a call's record" in TaskRecord.swift.
     @usableFromInline @exclusivity(unchecked) final var producer: Unmanaged<TaskRecord>?
 
+    /// Whether ``producer`` is retained: completion clears it, unless the record delivering the
+    /// value handed itself over (``completeIfPending(as:keepingProducer:_:)``), so a producer
+    /// still set once the object is complete is this ref's. Read under the gate, or after an
+    /// acquiring load of `state` (which completion publishes after setting `producer`).
+    final var ownsProducer: Bool { producer != nil && state.load(ordering: .relaxed) != .pending }
+
     @usableFromInline
     init(id: ObjectID, store: borrowing ObjectStore, state: ObjectState, domain: Int) {
         self.id = id
@@ -85,8 +87,8 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     /// being freed).
     deinit {
         Unmanaged.passUnretained(store)._withUnsafeGuaranteedRef { $0.free(self) }
-        // After an acquiring load of `state`, which completion published after `ownsProducer`.
-        if state.load(ordering: .acquiring) != .pending, ownsProducer { producer?.release() }
+        // After an acquiring load of `state`, which completion published after `producer`.
+        if state.load(ordering: .acquiring) != .pending { producer?.release() }
     }
 
     /// Sets ``producer`` before the first ref is handed out (every producer sets it here).
@@ -142,12 +144,7 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
         withGate {
             guard self.state.load(ordering: .relaxed) == .pending else { return nil }
             write()
-            if keepingProducer, let producer {
-                _ = producer.retain()
-                ownsProducer = true
-            } else {
-                producer = nil
-            }
+            if keepingProducer { _ = producer?.retain() } else { producer = nil }
             self.state.store(state, ordering: .releasing)
             return waiters.takeAll()
         }

@@ -51,7 +51,7 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
         let output = try runtime.pendingOutput(of: Result.self)
         let task = SingleReturnTask(
             id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output,
-            body: consume invoke, isKeptByItsRef: arguments.isEmpty && _isPOD(Arguments.self))
+            body: consume invoke, isKeptByItsRef: TaskRecord.holdsNothingOnceDelivered(arguments: arguments, values: Arguments.self))
         output.setProducer(task)
         try runtime.submit(task)
         return output

@@ -69,6 +69,13 @@ class TaskRecord: @unchecked Sendable {
     /// record that then holds nothing else alive: no argument refs, arguments of plain data.
     /// In the padding after the one-byte fields: no bytes added.
     @usableFromInline let isKeptByItsRef: Bool
+
+    /// The rule for ``isKeptByItsRef``, for a call whose arguments the record holds as
+    /// `arguments` (the refs) and values of type `Values` (its own fields or its closure's).
+    @inlinable
+    static func holdsNothingOnceDelivered<Values>(arguments: [AnyObjectRef], values: Values.Type) -> Bool {
+        arguments.isEmpty && _isPOD(Values.self)
+    }
     /// Attempts made so far (1 during the first run). 32 bits, after the two one-byte atomics:
     /// they share one word.
     @exclusivity(unchecked) private var attempts: UInt32 = 0
