@@ -57,6 +57,7 @@ struct MicrobenchmarkCommand: ParsableCommand {
             }
         }
         let plan: TimingPlan = quick ? .quick : .ray
+        if !json { print("# malloc: \(MallocProbe.describe())") }
         var results: [MicrobenchmarkResult] = []
         do {
             results = try MicrobenchmarkSuite.run(benchmarks, plan: plan, probeHost: hostProbe && !json) { result in

@@ -74,6 +74,30 @@ struct StateAPITests {
         }
     }
 
+    @Test("an actor's runner records each call's start and end on its worker, in order")
+    func actorCallEvents() throws {
+        try withRuntime { ray in
+            final class Counter: @unchecked Sendable { var n = 0 }
+            let counter = try ray.actor(ActorOptions(name: "counted")) { Counter() }
+            let refs = try (0..<40).map { _ in try counter.remote { (c: Counter) -> Int in c.n += 1; return c.n } }
+            #expect(try ray.get(refs) == Array(1...40))
+            let finishedCalls = { try? ray.listTasks(filters: [StateFilter("type", "ACTOR_TASK"), StateFilter("state", "FINISHED")]) }
+            #expect(waitUntil { finishedCalls()?.count == 40 })
+            let calls = try #require(finishedCalls())
+            #expect(calls.allSatisfy { $0.actorID == counter.id && $0.nodeID == 0 && $0.workerIndex != nil && $0.attempts == 1 })
+            let ids = Set(calls.map(\.taskID))
+            // Each call's run, from its own events: started, then finished, on one worker.
+            let events = try #require(ray.events?.snapshot()).filter { ids.contains($0.task) }
+            for id in ids {
+                let mine = events.filter { $0.task == id }
+                let started = try #require(mine.first { $0.kind == .started })
+                let finished = try #require(mine.first { $0.kind == .finished })
+                #expect(started.nanoseconds > 0 && started.nanoseconds <= finished.nanoseconds)
+                #expect(started.worker >= 0 && started.worker == finished.worker && started.domain == 0)
+            }
+        }
+    }
+
     @Test("the timeline is Chrome trace JSON: metadata per domain and worker, one complete event per run")
     func timeline() throws {
         try withRuntime { ray in

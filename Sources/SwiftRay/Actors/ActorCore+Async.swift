@@ -73,6 +73,14 @@ extension ActorCore {
         call.recordEvent(.started)
     }
 
+    /// ``beginAttempt(_:)`` on a runner's thread.
+    @inline(__always)
+    func beginAttempt(_ call: TaskRecord, on thread: CallRunnerThread) {
+        call.attempt += 1
+        call.state.store(.running, ordering: .relaxed)
+        thread.events?.record(call, .started)
+    }
+
     /// The runtime's identity in the frames of this actor's calls.
     var runtimeID: ObjectIdentifier { ObjectIdentifier(runtime.store) }
 
@@ -84,16 +92,18 @@ extension ActorCore {
     /// A sync call's body with its frame on the thread; a thrown error fails it (or the actor).
     func runSyncBody(_ call: TaskRecord, lane: Int) {
         var held = FIFO<TaskRecord>()
-        runSyncBody(call, lane: lane, held: &held)
+        runSyncBody(call, lane: lane, held: &held, on: CallRunnerThread(shape: callShape))
     }
 
-    /// The same, for a runner that holds the calls behind it (see ``run(_:lane:held:)``).
-    func runSyncBody(_ call: TaskRecord, lane: Int, held: inout FIFO<TaskRecord>) {
+    /// The same, for a runner that holds the calls behind it (see ``run(_:lane:held:on:)``),
+    /// on its thread.
+    @inline(__always)
+    func runSyncBody(_ call: TaskRecord, lane: Int, held: inout FIFO<TaskRecord>, on thread: CallRunnerThread) {
         do {
-            try TaskFrames.running(call, lease: nil, actor: self, runtime: runtimeID) {
+            try TaskFrames.running(on: thread.frames, call, lease: nil, actor: self, runtime: runtimeID) {
                 try call.runBody()
             }
-            call.recordEvent(.finished)
+            thread.events?.record(call, .finished)
         } catch {
             failed(call, with: error, lane: lane, held: &held)
         }

@@ -13,13 +13,30 @@ import CCycleCounter
 /// than ``gatheredBatchLimit`` (its callers stream, and do not outrun it) and that finds mail
 /// again waits ``gatherNanoseconds`` before it takes the next batch. Taken at once, batches
 /// stayed one to three calls long, and the caller met the runner on the lock's line, the
-/// mailbox's ring and its hint at almost every call; a few hundred nanoseconds' wait lets the
-/// caller queue calls on lines that stay in its core's cache. With `1:1 actor calls async`'s
-/// loop in one process, the wait switched on and off every round (twenty-second sitting): the
-/// caller's submit went from 253-264 to 207-210 ns a call and a round's whole time from 309-321
-/// to 261-267 ns a call, the sync round trip unchanged (a batch of one call never gathers).
-/// The cost: a streaming caller's calls start up to that much later; a worker with other jobs
-/// waiting does not wait.
+/// mailbox's ring and its hint at almost every call; a short wait lets the caller queue calls
+/// on lines that stay in its core's cache. With `1:1 actor calls async`'s loop in one process,
+/// a 300 ns wait switched on and off every round (twenty-second sitting): the caller's submit
+/// went from 253-264 to 207-210 ns a call and a round's whole time from 309-321 to 261-267 ns a
+/// call, the sync round trip unchanged (a batch of one call never gathers).
+///
+/// The wait is 2 µs, and batches up to 63 calls gather (twenty-sixth sitting). Once a runner's
+/// thread-local lookups went (``CallRunnerThread``), it ran each call faster than its caller
+/// queued the next: with the old 300 ns and 16 it came back for batches of a few calls again,
+/// and `1:n actor calls async` ran 0.85x as fast as before the runner got faster. Alternated
+/// runs (`swiftray microbenchmark --quick`, medians of 3-4 rounds; the raw file is named in
+/// BENCHMARKS.md), in M calls/s:
+///
+/// | wait, batch limit | 1:1 async | 1:n async | n:n async | n:n with arg |
+/// | --- | --- | --- | --- | --- |
+/// | 300 ns, 16 | 3.87 | 3.73 | 4.05 | 2.19 |
+/// | 1 µs, 64 | 4.63 | 4.55 | 4.29 | 2.15 |
+/// | 2 µs, 64 | 4.72 | 4.67 | 4.31 | 2.18 |
+/// | 2 µs, 256 | 4.54 | 4.64 | 4.16 | 2.14 |
+/// | 3 µs, 256 | 4.47 | 4.52 | 3.93 | 2.17 |
+///
+/// With the runner as it was, 2 µs and 64 changed nothing (1:1 0.97x, 1:n 1.02x, n:n 0.95x):
+/// the two go together. The cost: a streaming caller's calls start up to 2 µs later (Ray's own
+/// actor call takes about 200 µs); a worker with other jobs waiting does not wait.
 ///
 /// What keeps this invisible to the user:
 /// - Order: the held calls were queued before anything now in the mailbox; whenever they go
@@ -39,11 +56,12 @@ import CCycleCounter
 ///   limit counts every call not yet started; the state API counts held calls as pending
 ///   (``heldCalls``, written by the runner as it starts each).
 extension ActorCore {
-    /// How long a runner whose callers stream waits before it takes its next batch.
-    static let gatherNanoseconds = 300
+    /// How long a runner whose callers stream waits before it takes its next batch (the
+    /// measurements are in the note above).
+    static let gatherNanoseconds = 2_000
     /// Batches this long or longer are not gathered: the callers already queue calls faster
     /// than the runner takes them, and a wait would only hold the calls back.
-    static let gatheredBatchLimit = 16
+    static let gatheredBatchLimit = 64
 
     /// Whether a runner that took a batch of `count` calls gathers its next one: its callers
     /// stream (more than one call came since its last look) and do not outrun it.

@@ -343,7 +343,7 @@ final class ActorCore: @unchecked Sendable {
     ///
     /// `held`: the calls its runner took from the lane's mailbox with it, still to run (see
     /// ActorCore+Batches.swift); a fatal error puts them back, behind the retried call.
-    func run(_ call: TaskRecord, lane: Int = 0, held: inout FIFO<TaskRecord>) {
+    func run(_ call: TaskRecord, lane: Int = 0, held: inout FIFO<TaskRecord>, on thread: CallRunnerThread) {
         guard callMayStart(call) else { return }
         if !call.arguments.isEmpty {
             runtime.store.waitFor(call.arguments, needed: call.arguments.count, deadline: nil)
@@ -354,8 +354,8 @@ final class ActorCore: @unchecked Sendable {
             // Cancelled while it waited: its body must not run.
             guard callMayStart(call) else { return }
         }
-        beginAttempt(call)
-        runSyncBody(call, lane: lane, held: &held)
+        beginAttempt(call, on: thread)
+        runSyncBody(call, lane: lane, held: &held, on: thread)
     }
 
     /// A call's body threw `error`: a fatal error kills or restarts the actor (the call first in

@@ -25,6 +25,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
     override func execute(by worker: Worker?) {
         var held = Held()
         var turn = RunnerTurn()
+        var thread: CallRunnerThread? = nil
         while let call = nextCall(&held, by: worker) {
             if call.isAsyncActorCall {
                 // Its Swift `Task` takes over this runner's slot; a new runner follows it.
@@ -32,7 +33,8 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
                 actor.startCall(call, lane: lane, preference: actor.domainPreference(pinnedDomain))
                 return
             }
-            actor.run(call, lane: lane, held: &held.calls)
+            if thread == nil { thread = CallRunnerThread(shape: actor.callShape) }
+            actor.run(call, lane: lane, held: &held.calls, on: thread.unsafelyUnwrapped)
             if turn.isOver(after: worker) {
                 // Let the waiting jobs go first; this runner stays counted.
                 actor.returnCalls(&held.calls, lane: lane)

@@ -80,6 +80,7 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
         var turn = RunnerTurn()
         var finished = false
         let queue = lease.queue
+        var thread: CallRunnerThread? = nil
         while true {
             let (next, wantsLease) = queue.next(finishedOne: finished)
             finished = false
@@ -96,7 +97,8 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
                 }
                 continue
             }
-            dispatcher.run(task, on: lease)
+            if thread == nil { thread = CallRunnerThread(shape: queue.shape) }
+            dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)
             finished = true
             if turn.isOver(after: worker) {
                 queue.finishedOne()

@@ -211,7 +211,7 @@ final class TaskDispatcher: @unchecked Sendable {
     /// Runs one task on `lease`: skips a cancelled one, retries as its options allow, and fails
     /// its refs with what it threw.
     @inline(__always)
-    func run(_ task: TaskRecord, on lease: Lease) {
+    func run(_ task: TaskRecord, on lease: Lease, thread: CallRunnerThread) {
         if lease.isRevoked, let group = lease.placement.bundle?.group {
             task.finish(failing: TaskUnschedulable(taskName: task.name, reason: .placementGroupRemoved(group)))
             return
@@ -222,10 +222,12 @@ final class TaskDispatcher: @unchecked Sendable {
         }
         task.attempt += 1
         task.state.store(.running, ordering: .relaxed)
-        task.recordEvent(.started)
+        thread.events?.record(task, .started)
         do {
-            try TaskFrames.running(task, lease: lease, actor: nil, runtime: runtimeID) { try task.runBody() }
-            task.recordEvent(.finished)
+            try TaskFrames.running(on: thread.frames, task, lease: lease, actor: nil, runtime: runtimeID) {
+                try task.runBody()
+            }
+            thread.events?.record(task, .finished)
         } catch {
             if task.cancelled.load(ordering: .acquiring) {
                 task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))

@@ -57,6 +57,27 @@ final class TaskFrames {
         return try body()
     }
 
+    /// The calling thread's frames (made on first use), unretained: the thread's key holds them
+    /// until the thread ends. For a runner that runs many calls in a row on one thread
+    /// (``running(on:_:lease:actor:runtime:_:)``).
+    static func ofCurrentThread() -> Unmanaged<TaskFrames> {
+        withCurrent { Unmanaged.passUnretained($0) }
+    }
+
+    /// ``running(_:lease:actor:runtime:_:)`` on `frames`, the calling thread's (from
+    /// ``ofCurrentThread()``), without looking them up twice.
+    @inline(__always)
+    static func running<R>(
+        on frames: Unmanaged<TaskFrames>, _ task: TaskRecord, lease: Lease?, actor: ActorCore?, runtime: ObjectIdentifier,
+        _ body: () throws -> R
+    ) rethrows -> R {
+        frames._withUnsafeGuaranteedRef {
+            $0.frames.append(ThreadFrame(task: task, lease: lease, actor: actor, runtime: runtime))
+        }
+        defer { frames._withUnsafeGuaranteedRef { _ = $0.frames.removeLast() } }
+        return try body()
+    }
+
     /// The innermost frame on the calling thread if it is `runtime`'s, retained (its objects are
     /// alive: they are running on this thread).
     private static func innermostOnThread(of runtime: ObjectIdentifier) -> Frame? {
