@@ -119,9 +119,6 @@ final class TaskEventLog: @unchecked Sendable {
         return TaskEventWriter(log: Unmanaged.passUnretained(self), ring: ring, domain: domain, worker: worker)
     }
 
-    /// Notes the error text of the event at `position` (for the writer).
-    func noteErrorText(_ error: any Error, position: UInt64) { noteError(error, position: position) }
-
     /// The calling thread's ring in this log, made on first use (the caches' slow path).
     func ringOfCurrentThread() -> TaskEventRing {
         rings.withLock { rings in
@@ -186,10 +183,12 @@ final class TaskEventLog: @unchecked Sendable {
 }
 
 /// The calling thread's way into a ``TaskEventLog`` for a run of events, such as the calls a
-/// runner takes one after another: ``TaskEventLog/record(_:_:error:carriesName:)`` finds the
-/// thread's ring and worker through two thread-local lookups per event, which were about a
-/// third of what recording cost a runner of actor calls. Valid on the thread that made it,
-/// while the log lives (the log keeps its rings); not thread-safe (one thread's value).
+/// runner takes one after another (``CallRunnerThread``): ``TaskEventLog/record(_:_:error:carriesName:)``
+/// finds the thread's ring and worker through two thread-local lookups per event, each a
+/// `swift_once` and a `pthread_getspecific`; a writer found them once. It records a run's
+/// `started` and `finished` events (a failure goes through the record, with its error's text).
+/// Valid on the thread that made it, while the log lives (the log keeps its rings); not
+/// thread-safe (one thread's value).
 struct TaskEventWriter {
     let log: Unmanaged<TaskEventLog>
     let ring: Unmanaged<TaskEventRing>
@@ -197,13 +196,12 @@ struct TaskEventWriter {
     let worker: Int16
 
     /// Records that `task` did `kind` now (not a first event: those carry the name, see
-    /// ``TaskEventLog/record(_:_:error:carriesName:)``).
+    /// ``TaskEventLog/record(_:_:error:carriesName:)``; not a failure: those carry a text).
     @inline(__always)
-    func record(_ task: TaskRecord, _ kind: TaskEvent.Kind, error: (any Error)? = nil) {
+    func record(_ task: TaskRecord, _ kind: TaskEvent.Kind) {
         let stamp = log._withUnsafeGuaranteedRef { $0.clock.now() }
-        let position = ring._withUnsafeGuaranteedRef {
+        _ = ring._withUnsafeGuaranteedRef {
             $0.append(task: task.id.rawValue, stamp: stamp, name: 0, domain: domain, worker: worker, kind: kind)
         }
-        if let error { log._withUnsafeGuaranteedRef { $0.noteErrorText(error, position: position) } }
     }
 }

@@ -46,26 +46,16 @@ final class TaskFrames {
         return try body(frames)
     }
 
-    /// Runs `body` as the calling thread's innermost frame: `task` (on `lease`, or a call of
-    /// `actor`) of the runtime `runtime`. The caller keeps them alive meanwhile.
-    @inline(__always)
-    static func running<R>(
-        _ task: TaskRecord, lease: Lease?, actor: ActorCore?, runtime: ObjectIdentifier, _ body: () throws -> R
-    ) rethrows -> R {
-        withCurrent { $0.frames.append(ThreadFrame(task: task, lease: lease, actor: actor, runtime: runtime)) }
-        defer { withCurrent { _ = $0.frames.removeLast() } }
-        return try body()
-    }
-
     /// The calling thread's frames (made on first use), unretained: the thread's key holds them
     /// until the thread ends. For a runner that runs many calls in a row on one thread
-    /// (``running(on:_:lease:actor:runtime:_:)``).
+    /// (``CallRunnerThread``).
     static func ofCurrentThread() -> Unmanaged<TaskFrames> {
         withCurrent { Unmanaged.passUnretained($0) }
     }
 
-    /// ``running(_:lease:actor:runtime:_:)`` on `frames`, the calling thread's (from
-    /// ``ofCurrentThread()``), without looking them up twice.
+    /// Runs `body` as the innermost frame of `frames`, the calling thread's (from
+    /// ``ofCurrentThread()``): `task` (on `lease`, or a call of `actor`) of the runtime
+    /// `runtime`. The caller keeps them alive meanwhile.
     @inline(__always)
     static func running<R>(
         on frames: Unmanaged<TaskFrames>, _ task: TaskRecord, lease: Lease?, actor: ActorCore?, runtime: ObjectIdentifier,
