@@ -66,19 +66,13 @@ extension ActorCore {
         return callMayStart(call)
     }
 
-    /// Counts an attempt of `call` and records that it started.
-    func beginAttempt(_ call: TaskRecord) {
-        call.attempt += 1
-        call.state.store(.running, ordering: .relaxed)
-        call.recordEvent(.started)
-    }
-
-    /// ``beginAttempt(_:)`` on a runner's thread.
+    /// Counts an attempt of `call` and records that it started: through `thread`'s writer on a
+    /// runner's thread, else through the record (a call in a Swift `Task`).
     @inline(__always)
-    func beginAttempt(_ call: TaskRecord, on thread: CallRunnerThread) {
+    func beginAttempt(_ call: TaskRecord, on thread: CallRunnerThread? = nil) {
         call.attempt += 1
         call.state.store(.running, ordering: .relaxed)
-        thread.events?.record(call, .started)
+        if let thread { thread.events?.record(call, .started) } else { call.recordEvent(.started) }
     }
 
     /// The runtime's identity in the frames of this actor's calls.

@@ -88,12 +88,7 @@ final class TaskEventLog: @unchecked Sendable {
     /// Records that `task` did `kind` now, on the calling thread's worker (if it is one).
     @inline(__always)
     func record(_ task: TaskRecord, _ kind: TaskEvent.Kind, error: (any Error)? = nil, carriesName: Bool = false) {
-        let (domain, worker): (Int16, Int16) = Worker.withCurrent(ofExecutorAt: executorAddress) { current in
-            guard let current else { return (-1, -1) }
-            return current._withUnsafeGuaranteedRef {
-                (Int16(truncatingIfNeeded: $0.domainID), Int16(truncatingIfNeeded: $0.globalIndex))
-            }
-        }
+        let (domain, worker) = placeOfCurrentThread()
         let carriesName = carriesName || kind == .submitted
         // A submission is the first event of its task whatever its time, so it reads no clock
         // (the submitting thread is the usual bottleneck); it sorts first, with time 0.
@@ -109,14 +104,21 @@ final class TaskEventLog: @unchecked Sendable {
     /// A writer for the calling thread: its ring, and its worker's place (when it is one of
     /// this log's executor's workers), looked up once for a run of events on this thread.
     func writerForCurrentThread() -> TaskEventWriter {
-        let (domain, worker): (Int16, Int16) = Worker.withCurrent(ofExecutorAt: executorAddress) { current in
+        let (domain, worker) = placeOfCurrentThread()
+        let ring = TaskEventRing.withCurrent(of: self) { Unmanaged.passUnretained($0) }
+        return TaskEventWriter(log: Unmanaged.passUnretained(self), ring: ring, domain: domain, worker: worker)
+    }
+
+    /// The domain and index of the calling thread's worker when it is one of this log's
+    /// executor's, else (-1, -1).
+    @inline(__always)
+    private func placeOfCurrentThread() -> (domain: Int16, worker: Int16) {
+        Worker.withCurrent(ofExecutorAt: executorAddress) { current in
             guard let current else { return (-1, -1) }
             return current._withUnsafeGuaranteedRef {
                 (Int16(truncatingIfNeeded: $0.domainID), Int16(truncatingIfNeeded: $0.globalIndex))
             }
         }
-        let ring = TaskEventRing.withCurrent(of: self) { Unmanaged.passUnretained($0) }
-        return TaskEventWriter(log: Unmanaged.passUnretained(self), ring: ring, domain: domain, worker: worker)
     }
 
     /// The calling thread's ring in this log, made on first use (the caches' slow path).
