@@ -2,8 +2,8 @@ import Foundation
 
 // # Why the suite names the process's malloc
 //
-// Every remote call makes at least two small heap objects (its record and its return ref) and
-// the thread that drops the refs frees them, a thousand at a time in Ray's loop shapes. With
+// Every remote call makes a small heap object (its return ref, which is also its record; two
+// objects before the twenty-seventh sitting) and the thread that drops the refs frees them, a thousand at a time in Ray's loop shapes. With
 // glibc's malloc as Debian configures it, the thread cache keeps 7 chunks a size, the rest go
 // to fast bins, and the loop's next 8 KB array makes malloc consolidate them all: malloc and
 // free were about two fifths of the caller's samples in `1:1 actor calls async`. The same

@@ -13,17 +13,17 @@ struct WidePayload: Sendable, Equatable {
     }
 }
 
-/// How a ref keeps its value (``ObjectRef/valueBytes``): in place up to 24 bytes at 8-byte
+/// How a ref keeps its value (``ObjectRef/storage``, an ``InlineValue``): in place up to 24 bytes at 8-byte
 /// alignment, else in a heap copy; either way the value reads back whole and goes exactly when
 /// the last reference does, and a ref that never got a value destroys nothing.
 @Suite("ObjectRef: value storage")
 struct ObjectRefStorageTests {
     @Test("values in place and in a heap copy read back whole")
     func valuesReadBack() throws {
-        #expect(ObjectRef<Int>.storesInline && ObjectRef<String>.storesInline && ObjectRef<[Int]>.storesInline)
-        #expect(ObjectRef<(Int, Int, Int)>.storesInline)
-        #expect(!ObjectRef<(Int, Int, Int, Int)>.storesInline)
-        #expect(!ObjectRef<SIMD4<Float>>.storesInline)  // 16 bytes, but 16-byte alignment
+        #expect(InlineValue.storesInline(Int.self) && InlineValue.storesInline(String.self) && InlineValue.storesInline([Int].self))
+        #expect(InlineValue.storesInline((Int, Int, Int).self))
+        #expect(!InlineValue.storesInline((Int, Int, Int, Int).self))
+        #expect(!InlineValue.storesInline(SIMD4<Float>.self))  // 16 bytes, but 16-byte alignment
         let store = try makeStore()
         #expect(try store.get(try store.put(42)) == 42)
         let text = String(repeating: "swift-ray ", count: 10)

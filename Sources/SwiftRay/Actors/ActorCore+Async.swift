@@ -17,7 +17,7 @@ extension ActorCore {
             await runOnTask(call, lane: lane)
             callEnded(lane: lane)
         }
-        if (call as? AsyncActorCallRecord)?.attach(handle) == true { handle.cancel() }
+        if call.isAsyncActorCall, call.attach(handle) { handle.cancel() }
     }
 
     /// What ``run(_:lane:)`` does, inside a Swift `Task` of its own (an async call of a threaded
@@ -27,12 +27,13 @@ extension ActorCore {
         guard callMayStart(call) else { return }
         if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return }
         beginAttempt(call)
-        guard let asyncCall = call as? AsyncActorCallRecord else {
+        guard call.isAsyncActorCall else {
             runSyncBody(call, lane: lane)
             return
         }
+        let run = call.asyncRun
         do {
-            try await TaskFrames.$asyncFrame.withValue(frame(of: call)) { try await asyncCall.run(asyncCall) }
+            try await TaskFrames.$asyncFrame.withValue(frame(of: call)) { try await run(call) }
             call.recordEvent(.finished)
         } catch {
             failed(call, with: error, lane: lane)
@@ -42,7 +43,7 @@ extension ActorCore {
     /// Whether `call` may start: false when it was cancelled while queued (it is failed here).
     func callMayStart(_ call: TaskRecord) -> Bool {
         guard call.cancelled.load(ordering: .acquiring) else { return true }
-        call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
+        call.finish(failing: TaskCancelled(taskID: call.taskID, taskName: call.name))
         return false
     }
 
@@ -60,7 +61,7 @@ extension ActorCore {
             return false
         }
         if call.arguments.contains(where: { !$0.isComplete }) {
-            call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
+            call.finish(failing: TaskCancelled(taskID: call.taskID, taskName: call.name))
             return false
         }
         return callMayStart(call)
@@ -71,7 +72,7 @@ extension ActorCore {
     @inline(__always)
     func beginAttempt(_ call: TaskRecord, on thread: CallRunnerThread? = nil) {
         call.attempt += 1
-        call.state.store(.running, ordering: .relaxed)
+        call.taskState.store(.running, ordering: .relaxed)
         if let thread { thread.events?.record(call, .started) } else { call.recordEvent(.started) }
     }
 
@@ -139,77 +140,5 @@ extension ActorCore {
         case .end(let reason): die(reason: reason, restartable: false)
         case .nothing: break
         }
-    }
-}
-
-/// A call of an actor whose body is async: run inside a Swift `Task` by ``ActorCore`` (see
-/// ActorCore+Async.swift). Cancelling it cancels that `Task` while the call runs in it. Thread
-/// safety as for ``TaskRecord``; the running `Task`'s handle is under a lock.
-@usableFromInline
-class AsyncActorCallRecord: TaskRecord, @unchecked Sendable {
-    /// Guards `runner` and `cancelDelivered` (in the record: a ``SpinLocked`` box would be one
-    /// more allocation per call).
-    private let gate = SpinGate()
-    /// Whether a cancellation was delivered to `runner`. Declared next to `gate` (one byte
-    /// each), before the 8-byte fields: the record is 8 bytes smaller, so a call with one
-    /// argument fits the same 128-byte malloc size class as its ref (measured: 1:1 async-actor
-    /// calls with args 15% faster; BENCHMARKS.md, twelfth sitting).
-    @exclusivity(unchecked) private var cancelDelivered = false
-    /// The `Task` running the call, while it runs.
-    @exclusivity(unchecked) private var runner: Swift.Task<Void, Never>?
-    /// Runs the body once on the record (the subclass's, specialized where it was made) and
-    /// stores what it returns; throws what the body throws. A stored function rather than an
-    /// override: each `await` level costs an executor check on return (`swift_task_switch`).
-    ///
-    /// A plain (`@concurrent`) function, not `nonisolated(nonsending)` as the worker that calls
-    /// it: a call then costs two executor checks, one in `run` and one in the worker when `run`
-    /// returns (a call through a stored function costs its caller one on return), and a plain
-    /// `async` method (the kind a user writes by default) adds none, where a nonsending `run`
-    /// checked once more around such a method. Counted with a uprobe on `swift_task_switch`: 3
-    /// checks a call before, 2 now, for plain and nonsending methods and closures alike
-    /// (twenty-third sitting in BENCHMARKS.md).
-    let run: @Sendable (AsyncActorCallRecord) async throws -> Void
-
-    @usableFromInline
-    init(
-        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], isKeptByItsRef: Bool = false,
-        run: @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
-    ) {
-        self.run = run
-        super.init(id: id, shape: shape, arguments: arguments, isAsyncActorCall: true, isKeptByItsRef: isKeptByItsRef)
-    }
-
-    /// Records the `Task` that runs the call. True when the call was cancelled already: the
-    /// caller cancels the `Task` (a cancel either sees the handle or set the flag before this
-    /// read: it sets the flag, then takes the same lock).
-    func attach(_ handle: Swift.Task<Void, Never>) -> Bool {
-        gate.withLock {
-            guard !cancelled.load(ordering: .acquiring) else {
-                cancelDelivered = true
-                return true
-            }
-            runner = handle
-            return false
-        }
-    }
-
-    /// The call ended in its `Task` (a lane worker, which goes on to other calls): a cancel
-    /// from now on finds no `Task`. True when a cancellation was delivered to the `Task` (or is
-    /// on its way): the worker must not run another call in it.
-    func detach() -> Bool {
-        gate.withLock {
-            runner = nil
-            return cancelDelivered
-        }
-    }
-
-    override func cancellationRequested() {
-        let task: Swift.Task<Void, Never>? = gate.withLock {
-            guard let task = runner else { return nil }
-            runner = nil
-            cancelDelivered = true
-            return task
-        }
-        task?.cancel()
     }
 }

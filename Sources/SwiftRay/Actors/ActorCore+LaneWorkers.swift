@@ -134,23 +134,24 @@ extension ActorCore {
     ) async -> Bool {
         guard callMayStart(call) else { return false }
         // Attached before the arguments are awaited: a cancel then ends that wait too.
-        let asyncCall = call.isAsyncActorCall ? unsafeDowncast(call, to: AsyncActorCallRecord.self) : nil
-        if let asyncCall, let task = worker.task, asyncCall.attach(task) { task.cancel() }
-        if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return asyncCall?.detach() ?? false }
+        let isAsync = call.isAsyncActorCall
+        if isAsync, let task = worker.task, call.attach(task) { task.cancel() }
+        if !call.arguments.isEmpty, !(await argumentsArrived(for: call)) { return isAsync && call.detach() }
         beginAttempt(call)
-        guard let asyncCall else {
+        guard isAsync else {
             runSyncBody(call, lane: lane)
             return false
         }
         slot.set(call, actor: self, runtime: runtimeID)
+        let run = call.asyncRun
         do {
-            try await asyncCall.run(asyncCall)
+            try await run(call)
             call.recordEvent(.finished)
         } catch {
             failed(call, with: error, lane: lane)
         }
         slot.clear()
-        return asyncCall.detach()
+        return call.detach()
     }
 
     /// Under the actor's lock: ends the worker's last call (`endedCall`), then takes the next

@@ -261,7 +261,7 @@ final class ActorCore: @unchecked Sendable {
     func markQueued(_ call: inout TaskRecord?) {
         guard let record = call.map({ Unmanaged.passUnretained($0) }) else { return }
         record._withUnsafeGuaranteedRef { record in
-            record.state.store(.pendingNodeAssignment, ordering: .relaxed)
+            record.taskState.store(.pendingNodeAssignment, ordering: .relaxed)
             record.recordEvent(.queued, carriesName: true)
         }
     }
@@ -364,7 +364,7 @@ final class ActorCore: @unchecked Sendable {
     func failed(_ call: TaskRecord, with error: any Error, lane: Int, held: inout FIFO<TaskRecord>) {
         guard let fatal = error as? ActorFatalError else {
             if call.cancelled.load(ordering: .acquiring) {
-                call.finish(failing: TaskCancelled(taskID: call.id, taskName: call.name))
+                call.finish(failing: TaskCancelled(taskID: call.taskID, taskName: call.name))
             } else {
                 call.finish(failing: error)
             }

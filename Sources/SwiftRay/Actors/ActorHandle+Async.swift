@@ -55,14 +55,16 @@ extension ActorHandle {
     @inlinable
     func submitAsync<Values: Sendable, Result: Sendable>(
         arguments: [AnyObjectRef], values: Values, returning: Result.Type,
-        _ run: @escaping @Sendable (AsyncActorCallRecord) async throws -> Void
+        _ run: @escaping @Sendable (AnyObjectRef) async throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
-        let output = try core.runtime.pendingOutput(of: Result.self)  // no local: see `submit`
-        let call = AsyncActorMethodCall<State, Values, Result>(
-            id: core.runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
-        output.setProducer(call)
-        core.submit(consume call, toGroup: concurrencyGroup)
-        return output
+        // `core.runtime` at each use: see `submit`.
+        let call = try core.runtime.makeCall { id, domain in
+            AsyncActorMethodCall<State, Values, Result>(
+                id: id, store: core.runtime.store, domain: domain, taskID: core.runtime.nextTaskID(), core: core,
+                arguments: arguments, values: values, run: run)
+        }
+        core.submit(call, toGroup: concurrencyGroup)
+        return call
     }
 }

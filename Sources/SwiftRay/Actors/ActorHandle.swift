@@ -63,12 +63,13 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         let core = self.core
         // `core.runtime` at each use: a local would be retained and released at every call,
         // and the runtime's first line is read by every thread.
-        let output = try core.runtime.pendingOutput(of: Result.self)
-        let call = ActorMethodCall(
-            id: core.runtime.nextTaskID(), core: core, arguments: arguments, values: values, output: output, run: run)
-        output.setProducer(call)
-        core.submit(consume call, toGroup: concurrencyGroup)
-        return output
+        let call = try core.runtime.makeCall { id, domain in
+            ActorMethodCall<State, Values, Result>(
+                id: id, store: core.runtime.store, domain: domain, taskID: core.runtime.nextTaskID(), core: core,
+                arguments: arguments, values: values, run: run)
+        }
+        core.submit(call, toGroup: concurrencyGroup)
+        return call
     }
 }
 

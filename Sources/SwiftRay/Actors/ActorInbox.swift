@@ -40,10 +40,11 @@ import Synchronization
 //   the slot.
 //
 // The stack holds one strong reference to each call, moved in from the caller's and moved out
-// to the mailbox: pushing writes no reference count. The link lives in the call's record: a
-// record one word larger fell into glibc's next malloc size class and cost `1:1 actor calls
-// async` 6-10%, so an actor's call reaches its actor through its shape
-// (``TaskShape/actorCore``) and the record stays the size it was.
+// to the mailbox: pushing writes no reference count. The link lives in the call itself
+// (``AnyObjectRef/inboxNext``, a call being its ref: TaskRecord.swift). When calls and refs were
+// two objects, a record one word larger fell into glibc's next malloc size class and cost `1:1
+// actor calls async` 6-10%; an actor's call still reaches its actor through its shape
+// (``TaskShape/actorCore``) rather than a field of its own.
 
 /// The lock-free front of an ordered actor lane's mailbox, for callers that find the actor's
 /// lock held (the design note above). Thread-safe: any thread pushes; ``drain(into:)``, ``close(into:)``, ``open(runnerActive:)`` and

@@ -174,6 +174,16 @@ final class ObjectStore: @unchecked Sendable {
         return unsafeDowncast(ref, to: ObjectRef<Value>.self)
     }
 
+    /// A call's return object, pending, which is also its record: `make` builds it for the
+    /// object's id and domain (TaskRecord.swift, "One object a call").
+    @inlinable
+    func makeCall<Call: AnyObjectRef>(_ make: (ObjectID, Int) -> Call) throws -> Call {
+        try checkOpen()
+        let home = try resolveDomain(nil)
+        let entry = try table.insert(owner: self) { id in make(id, home) }
+        return unsafeDowncast(entry, to: Call.self)
+    }
+
     /// Makes the pending object ready with `value` and wakes its waiters. Waits for room like a
     /// put; when none comes, fails the object with ``ObjectStoreFull`` and throws it.
     /// `domain`: as for `put` (the producer's domain by default).
@@ -183,12 +193,8 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// `fulfil` for the runtime's producers (the ref is known to be this store's).
-    /// `keepingProducer`: the entry retains its producer, which is the caller (see
-    /// ``AnyObjectRef/completeIfPending(as:keepingProducer:_:)``).
     @inlinable
-    func fulfil<Value: Sendable>(
-        entry: ObjectRef<Value>, with value: Value, onDomain domain: Int? = nil, keepingProducer: Bool = false
-    ) throws {
+    func fulfil<Value: Sendable>(entry: ObjectRef<Value>, with value: Value, onDomain domain: Int? = nil) throws {
         try checkOpen()
         if entry.isComplete { throw ObjectStoreError.alreadyCompleted(entry.id) }
         let facts = typeFacts.facts(of: Value.self)
@@ -206,7 +212,7 @@ final class ObjectStore: @unchecked Sendable {
                 throw error
             }
         }
-        let waiters = entry.completeIfPending(as: .ready, keepingProducer: keepingProducer) {
+        let waiters = entry.completeIfPending(as: .ready) {
             entry.storeValue(value)
             entry.size = size
             entry.domain = home

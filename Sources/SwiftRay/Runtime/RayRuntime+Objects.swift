@@ -115,12 +115,12 @@ extension RayRuntime {
     @usableFromInline
     func whileBlocked<R>(_ body: () throws -> R) throws -> R {
         guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)),
-              frame.task.state.load(ordering: .relaxed) != .runningInGet
+              frame.task.taskState.load(ordering: .relaxed) != .runningInGet
         else { return try body() }
-        frame.task.state.store(.runningInGet, ordering: .relaxed)
+        frame.task.taskState.store(.runningInGet, ordering: .relaxed)
         frame.task.recordEvent(.blocked)
         defer {
-            frame.task.state.store(.running, ordering: .relaxed)
+            frame.task.taskState.store(.running, ordering: .relaxed)
             frame.task.recordEvent(.resumed)
         }
         // An actor's call holds no lease: the actor's resources stay with it while it waits.

@@ -120,11 +120,12 @@ public final class RayRuntime: Sendable {
     @usableFromInline
     func nextTaskID() -> TaskID { TaskID(UInt64(truncatingIfNeeded: taskIDs.next())) }
 
-    /// A pending return object for a call about to be submitted: the caller's ref.
+    /// A call about to be submitted, its return object: `make` builds it for the object's id
+    /// and domain (TaskRecord.swift, "One object a call").
     @inlinable
-    func pendingOutput<Result: Sendable>(of type: Result.Type) throws(RuntimeError) -> ObjectRef<Result> {
+    func makeCall<Call: AnyObjectRef>(_ make: (ObjectID, Int) -> Call) throws(RuntimeError) -> Call {
         do {
-            return try store.makePending(of: Result.self)
+            return try store.makeCall(make)
         } catch {
             throw .shutDown
         }
@@ -154,14 +155,14 @@ public final class RayRuntime: Sendable {
     /// it by its class and the node its arguments (or its caller) are on.
     private func argumentsResolved(_ task: TaskRecord, recorded: Bool = false) {
         if task.cancelled.load(ordering: .acquiring) {
-            task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
+            task.finish(failing: TaskCancelled(taskID: task.taskID, taskName: task.name))
             return
         }
         if !task.arguments.isEmpty, let error = task.failedArgument() {
             task.finish(failing: error)
             return
         }
-        task.state.store(.pendingNodeAssignment, ordering: .relaxed)
+        task.taskState.store(.pendingNodeAssignment, ordering: .relaxed)
         if !recorded { task.recordEvent(.queued) }
         var preferred: Int? = nil
         if task.shape.usesLocality && executor.topology.domains.count > 1 {
@@ -193,9 +194,9 @@ public final class RayRuntime: Sendable {
         }
         guard let (task, name) = found, !task.cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         task.cancellationRequested()
-        let state = task.state.load(ordering: .acquiring)
+        let state = task.taskState.load(ordering: .acquiring)
         if state == .pendingArguments || state == .pendingNodeAssignment {
-            let error = TaskCancelled(taskID: task.id, taskName: name)
+            let error = TaskCancelled(taskID: task.taskID, taskName: name)
             for id in task.returnIDs { if let entry = store.liveObject(id) { _ = store.complete(entry, failing: error) } }
         }
         return true
@@ -212,6 +213,6 @@ public final class RayRuntime: Sendable {
         guard let frame = TaskFrames.innermost(of: ObjectIdentifier(store)),
               frame.task.cancelled.load(ordering: .acquiring)
         else { return }
-        throw TaskCancelled(taskID: frame.task.id, taskName: frame.task.name)
+        throw TaskCancelled(taskID: frame.task.taskID, taskName: frame.task.name)
     }
 }

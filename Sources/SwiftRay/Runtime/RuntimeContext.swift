@@ -41,7 +41,7 @@ extension RayRuntime {
             let placement = actor.state.withLock { $0.placement }
             let held = dispatcher.withScheduler { $0.assignedResources(of: actor.id) } ?? ResourceSet()
             var context = RuntimeContext(
-                taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement?.node,
+                taskID: frame.task.taskID, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement?.node,
                 assignedResources: held, gpuIDs: placement?.gpuIDs ?? [],
                 cpuIDs: placement.map { $0.exclusivePUs.isEmpty ? $0.cpuIDs : $0.exclusivePUs } ?? [],
                 placementGroup: placement?.bundle?.group, bundleIndex: placement?.bundle?.index)
@@ -51,13 +51,13 @@ extension RayRuntime {
         }
         guard let lease = frame.lease else {
             return RuntimeContext(
-                taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt,
+                taskID: frame.task.taskID, taskName: frame.task.name, attempt: frame.task.attempt,
                 nodeID: executor.currentDomain, assignedResources: ResourceSet(), gpuIDs: [], cpuIDs: [],
                 placementGroup: nil, bundleIndex: nil)
         }
         let placement = lease.placement
         return RuntimeContext(
-            taskID: frame.task.id, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement.node,
+            taskID: frame.task.taskID, taskName: frame.task.name, attempt: frame.task.attempt, nodeID: placement.node,
             assignedResources: lease.assignedResources, gpuIDs: placement.gpuIDs, cpuIDs: placement.cpuIDs,
             placementGroup: placement.bundle?.group, bundleIndex: placement.bundle?.index)
     }

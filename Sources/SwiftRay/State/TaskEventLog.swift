@@ -96,7 +96,7 @@ final class TaskEventLog: @unchecked Sendable {
         let name = carriesName ? task.shape.eventNameID : 0
         let position = TaskEventRing.withCurrent(of: self) { ring in
             ring.append(
-                task: task.id.rawValue, stamp: stamp, name: name, domain: domain, worker: worker, kind: kind)
+                task: task.taskID.rawValue, stamp: stamp, name: name, domain: domain, worker: worker, kind: kind)
         }
         if let error { noteError(error, position: position) }
     }
@@ -203,7 +203,7 @@ struct TaskEventWriter {
     func record(_ task: TaskRecord, _ kind: TaskEvent.Kind) {
         let stamp = log._withUnsafeGuaranteedRef { $0.clock.now() }
         _ = ring._withUnsafeGuaranteedRef {
-            $0.append(task: task.id.rawValue, stamp: stamp, name: 0, domain: domain, worker: worker, kind: kind)
+            $0.append(task: task.taskID.rawValue, stamp: stamp, name: 0, domain: domain, worker: worker, kind: kind)
         }
     }
 }

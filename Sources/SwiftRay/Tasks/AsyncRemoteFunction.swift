@@ -41,12 +41,12 @@ public struct AsyncRemoteFunction<Arguments, Result: Sendable>: Sendable {
     func submit(
         arguments: [AnyObjectRef], _ invoke: @escaping @Sendable () async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        let output = try runtime.pendingOutput(of: Result.self)
-        let task = AsyncSingleReturnTask(
-            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output,
-            dispatcher: runtime.dispatcher, body: invoke)
-        output.setProducer(task)
+        let task = try runtime.makeCall { id, domain in
+            AsyncSingleReturnTask(
+                id: id, store: runtime.store, domain: domain, taskID: runtime.nextTaskID(), shape: shape,
+                arguments: arguments, dispatcher: runtime.dispatcher, body: invoke)
+        }
         try runtime.submit(task)
-        return output
+        return task
     }
 }

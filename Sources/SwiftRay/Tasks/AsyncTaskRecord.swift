@@ -8,28 +8,28 @@
 /// be busy deeper in its stack with a job that waits for exactly that outcome (it ran the job
 /// while helping), and would never return to settle it.
 ///
-/// Thread safety as for ``TaskRecord``: the output is touched by the attempt's Swift `Task`,
+/// Thread safety as for ``TaskRecord``: the object is completed by the attempt's Swift `Task`,
 /// which ends before the runner returns (the latch orders them); the running attempt's handle
 /// is under a lock (``cancellationRequested()`` comes from any thread).
-final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Sendable {
+final class AsyncSingleReturnTask<Result: Sendable>: ObjectRef<Result>, @unchecked Sendable {
     /// Keeps ``TaskRecord/shape`` alive.
     private let shapeOwner: TaskShape
-    private let body: @Sendable () async throws -> Result
-    /// The return object, referenced until the task ends (then the user's refs decide).
-    @exclusivity(unchecked) private var output: TaskOutput<Result>
+    /// The body with its arguments; nil once the task ended (it lets go of its inputs then).
+    @exclusivity(unchecked) private var body: (@Sendable () async throws -> Result)?
     private let dispatcher: TaskDispatcher
     /// The Swift `Task` of the attempt that runs now, if any.
     private let running = SpinLocked<Swift.Task<Void, Never>?>(nil)
 
     init(
-        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], output: ObjectRef<Result>,
-        dispatcher: TaskDispatcher, body: @escaping @Sendable () async throws -> Result
+        id: ObjectID, store: borrowing ObjectStore, domain: Int, taskID: TaskID, shape: borrowing TaskShape,
+        arguments: [AnyObjectRef], dispatcher: TaskDispatcher, body: @escaping @Sendable () async throws -> Result
     ) {
         shapeOwner = copy shape
         self.body = body
-        self.output = TaskOutput(output)
         self.dispatcher = dispatcher
-        super.init(id: id, shape: shape, arguments: arguments)
+        super.init(
+            id: id, store: store, domain: domain, taskID: taskID, shape: shape, arguments: arguments,
+            releasesInputsAtEnd: true)
     }
 
     /// Runs the body once as a Swift `Task` on the lease's domain and waits for it, helping.
@@ -47,7 +47,8 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
         }
         let waiter = ReadinessWaiter.forCurrentThread(needed: 1, executor: executor)
         let frame = TaskFrames.Frame(task: self, lease: lease, actor: nil, runtime: dispatcher.runtimeID)
-        let handle = Swift.Task(executorPreference: preference) { [self, body] in
+        let body = body.unsafelyUnwrapped
+        let handle = Swift.Task(executorPreference: preference) { [self] in
             let result: Swift.Result<Result, any Error>
             do {
                 result = .success(try await TaskFrames.$asyncFrame.withValue(frame) { try await body() })
@@ -73,17 +74,19 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
         switch result {
         case .success(let value):
             do {
-                try deliver(value, into: &output)
+                try deliver(value)
+                releaseInputs()
             } catch is TaskCancelled {
-                finish(failing: TaskCancelled(taskID: id, taskName: name))
+                finish(failing: TaskCancelled(taskID: taskID, taskName: name))
             } catch {
                 // The store failed the object itself (full, shut down).
+                releaseInputs()
             }
         case .failure(let error):
             if cancelled.load(ordering: .acquiring) {
-                finish(failing: TaskCancelled(taskID: id, taskName: name))
+                finish(failing: TaskCancelled(taskID: taskID, taskName: name))
             } else if mayRetry(after: error) {
-                state.store(.pendingNodeAssignment, ordering: .relaxed)
+                taskState.store(.pendingNodeAssignment, ordering: .relaxed)
                 if lease.queue.push(self) { dispatcher.requestLease(for: lease.queue) }
             } else {
                 finish(failing: error)
@@ -95,9 +98,13 @@ final class AsyncSingleReturnTask<Result: Sendable>: TaskRecord, @unchecked Send
         running.withLock { $0 }?.cancel()
     }
 
-    override func failReturns(with error: any Error) { output.fail(with: error) }
+    override func failReturns(with error: any Error) {
+        failOwnObject(with: error)
+        releaseInputs()
+    }
 
-    deinit { output.producerGoes(self) }
-
-    override var returnIDs: [ObjectID] { [output.id] }
+    private func releaseInputs() {
+        body = nil
+        arguments = []
+    }
 }

@@ -63,7 +63,8 @@ public struct GeneratorFunction<Arguments, Element: Sendable>: Sendable {
         let channel = GeneratorChannel<Element>(
             store: runtime.store, limit: backpressureNumObjects > 0 ? backpressureNumObjects : nil, taskID: id,
             taskName: name)
-        let task = GeneratorTask(id: id, shape: shape, arguments: arguments, channel: channel, body: invoke)
+        let task = GeneratorTask(
+            taskID: id, store: runtime.store, shape: shape, arguments: arguments, channel: channel, body: invoke)
         channel.attach(task)
         let stream = ObjectRefStream(channel: channel, runtime: runtime)
         try runtime.submit(task)
@@ -74,7 +75,7 @@ public struct GeneratorFunction<Arguments, Element: Sendable>: Sendable {
 /// A streaming generator's task: runs the body with a fresh ``GeneratorSink`` per attempt and
 /// ends the stream when the body returns (or fails it with what the task failed with).
 /// Thread safety as for ``TaskRecord``; its channel is thread-safe.
-final class GeneratorTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
+final class GeneratorTask<Element: Sendable>: AnyObjectRef, @unchecked Sendable {
     override class var unnamedTaskName: String { "generator" }
 
     /// Keeps ``TaskRecord/shape`` alive.
@@ -83,20 +84,22 @@ final class GeneratorTask<Element: Sendable>: TaskRecord, @unchecked Sendable {
     let channel: GeneratorChannel<Element>
 
     init(
-        id: TaskID, shape: borrowing TaskShape, arguments: [AnyObjectRef], channel: GeneratorChannel<Element>,
-        body: @escaping @Sendable (GeneratorSink<Element>) throws -> Void
+        taskID: TaskID, store: ObjectStore, shape: borrowing TaskShape, arguments: [AnyObjectRef],
+        channel: GeneratorChannel<Element>, body: @escaping @Sendable (GeneratorSink<Element>) throws -> Void
     ) {
         shapeOwner = copy shape
         self.body = body
         self.channel = channel
-        super.init(id: id, shape: shape, arguments: arguments)
+        super.init(
+            id: .callRecord(in: store), store: store, domain: 0, kind: .callRecord, taskID: taskID, shape: shape,
+            arguments: arguments, releasesInputsAtEnd: false)
     }
 
     override func runBody() throws {
         try body(GeneratorSink(channel: channel))
-        if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: id, taskName: name) }
+        if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: taskID, taskName: name) }
         channel.finish(failing: nil)
-        state.store(.finished, ordering: .releasing)
+        taskState.store(.finished, ordering: .releasing)
     }
 
     override func failReturns(with error: any Error) {

@@ -48,13 +48,14 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
     func submit(
         arguments: [AnyObjectRef], _ invoke: consuming @escaping @Sendable () throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        let output = try runtime.pendingOutput(of: Result.self)
-        let task = SingleReturnTask(
-            id: runtime.nextTaskID(), shape: shape, arguments: arguments, output: output,
-            body: consume invoke, isKeptByItsRef: TaskRecord.holdsNothingOnceDelivered(arguments: arguments, values: Arguments.self))
-        output.setProducer(task)
+        let task = try runtime.makeCall { id, domain in
+            SingleReturnTask(
+                id: id, store: runtime.store, domain: domain, taskID: runtime.nextTaskID(), shape: shape,
+                arguments: arguments, body: copy invoke,
+                releasesInputsAtEnd: TaskRecord.releasesInputs(arguments: arguments, values: Arguments.self))
+        }
         try runtime.submit(task)
-        return output
+        return task
     }
 }
 
@@ -98,7 +99,7 @@ public struct MultipleReturnFunction<Arguments, Element: Sendable>: Sendable {
             throw .shutDown
         }
         let task = MultipleReturnTask(
-            id: runtime.nextTaskID(), shape: shape, arguments: arguments,
+            taskID: runtime.nextTaskID(), store: runtime.store, shape: shape, arguments: arguments,
             outputs: outputs, body: invoke)
         for output in outputs { output.setProducer(task) }
         try runtime.submit(task)

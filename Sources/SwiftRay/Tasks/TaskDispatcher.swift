@@ -217,11 +217,11 @@ final class TaskDispatcher: @unchecked Sendable {
             return
         }
         if task.cancelled.load(ordering: .acquiring) {
-            task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
+            task.finish(failing: TaskCancelled(taskID: task.taskID, taskName: task.name))
             return
         }
         task.attempt += 1
-        task.state.store(.running, ordering: .relaxed)
+        task.taskState.store(.running, ordering: .relaxed)
         thread.events?.record(task, .started)
         do {
             try TaskFrames.running(on: thread.frames, task, lease: lease, actor: nil, runtime: runtimeID) {
@@ -230,9 +230,9 @@ final class TaskDispatcher: @unchecked Sendable {
             thread.events?.record(task, .finished)
         } catch {
             if task.cancelled.load(ordering: .acquiring) {
-                task.finish(failing: TaskCancelled(taskID: task.id, taskName: task.name))
+                task.finish(failing: TaskCancelled(taskID: task.taskID, taskName: task.name))
             } else if task.mayRetry(after: error) {
-                task.state.store(.pendingNodeAssignment, ordering: .relaxed)
+                task.taskState.store(.pendingNodeAssignment, ordering: .relaxed)
                 task.recordEvent(.failed, error: error)
                 task.recordEvent(.queued)
                 if lease.queue.push(task) { requestLease(for: lease.queue) }

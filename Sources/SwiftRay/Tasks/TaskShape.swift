@@ -23,8 +23,8 @@ final class TaskShape: @unchecked Sendable {
         didSet { eventNameID = events?.registerName(options.name ?? "remote function", actor: actorID) ?? 0 }
     }
     /// For an actor's calls: the actor, not retained (set once, before any call is made; the
-    /// actor holds this shape). A call reads it here rather than keeping its own pointer: the
-    /// record then has room for its inbox link (ActorInbox.swift) in the same malloc size class.
+    /// actor holds this shape). A call reads it here rather than keeping its own pointer: one
+    /// word fewer in every call (ActorInbox.swift says what a word cost once).
     @usableFromInline nonisolated(unsafe) var actorCore: Unmanaged<ActorCore>?
     /// The index of its name (and actor) in the event log's name table (set before any call).
     nonisolated(unsafe) private(set) var eventNameID: UInt32 = 0
