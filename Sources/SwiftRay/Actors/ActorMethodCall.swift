@@ -9,12 +9,10 @@
 @usableFromInline
 final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable>: ObjectRef<Result>, @unchecked Sendable {
     /// The call's arguments as passed (values, and refs resolved when the call runs), a
-    /// `Values` (``InlineValue``: a `Values?` field made every deinit look its metadata up),
-    /// held until the call ends when it lets go of its inputs (`holdsValues`), else until it
-    /// goes. Kept here rather than captured by `run`, for the reason given at
-    /// ``AsyncActorMethodCall/valueStorage``.
-    @usableFromInline @exclusivity(unchecked) var valueStorage = InlineValue()
-    @usableFromInline @exclusivity(unchecked) var holdsValues = true
+    /// `Values` (``HeldValues``: a `Values?` field made every deinit look its metadata up),
+    /// held until the call ends when it lets go of its inputs, else until it goes. Kept here
+    /// rather than captured by `run`, for the reason given at ``AsyncActorMethodCall/heldValues``.
+    @usableFromInline @exclusivity(unchecked) var heldValues: HeldValues
     /// ``deliver(_:_:)`` with the method inlined into it, made where the call is (specialized
     /// in the caller's module; for a method reference, a function without context): the runner
     /// runs the typed part of the call without looking up generic metadata.
@@ -26,7 +24,7 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
         arguments: [AnyObjectRef], values: Values,
         run: @escaping @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
     ) {
-        valueStorage.initialize(to: values)
+        heldValues = HeldValues(values)
         self.run = run
         super.init(
             id: id, store: store, domain: domain, taskID: taskID, shape: core.callShape, arguments: arguments,
@@ -39,23 +37,20 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
     /// a call's `run`, and `method` (a closure literal) into it.
     @inlinable @inline(__always)
     static func deliver(_ call: ActorMethodCall, _ method: (State, Values) throws -> Result) throws {
-        try call.deliver(try method(try call.actorInstance(as: State.self), call.valueStorage.load(as: Values.self)))
+        try call.deliver(try method(try call.actorInstance(as: State.self), call.heldValues.load(as: Values.self)))
         if call.releasesInputsAtEnd { call.releaseInputs() }
     }
 
     @usableFromInline
     final func releaseInputs() {
-        if holdsValues {
-            holdsValues = false
-            valueStorage.destroy(as: Values.self)
-        }
+        heldValues.release(as: Values.self)
         arguments = []
     }
 
     /// The arguments as passed, while the call holds them.
-    var values: Values? { holdsValues ? valueStorage.load(as: Values.self) : nil }
+    var values: Values? { heldValues.ifHeld(as: Values.self) }
 
-    deinit { if holdsValues { valueStorage.destroy(as: Values.self) } }
+    deinit { heldValues.release(as: Values.self) }
 
     override func failReturns(with error: any Error) {
         failOwnObject(with: error)
@@ -73,13 +68,12 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
 @usableFromInline
 final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable>: ObjectRef<Result>, @unchecked Sendable {
     /// The call's arguments as passed (values, and refs resolved when the call runs), a
-    /// `Values` held as ``ActorMethodCall/valueStorage`` is. Kept here rather than captured by
+    /// `Values` held as ``ActorMethodCall/heldValues`` is. Kept here rather than captured by
     /// `run`: a closure that captures only the method reference is specialized on it in the
     /// caller's module, while one that also captures arguments calls the method through a
     /// reabstraction thunk that allocates its context at every call (two mallocs and frees a
     /// call with an argument, measured with a uprobe on malloc).
-    @usableFromInline @exclusivity(unchecked) var valueStorage = InlineValue()
-    @usableFromInline @exclusivity(unchecked) var holdsValues = true
+    @usableFromInline @exclusivity(unchecked) var heldValues: HeldValues
     /// Whether a cancellation was delivered to `runner`; under the gate.
     @exclusivity(unchecked) private var cancelDelivered = false
     /// The `Task` running the call, while it runs; under the gate.
@@ -104,7 +98,7 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
         id: ObjectID, store: borrowing ObjectStore, domain: Int, taskID: TaskID, core: ActorCore,
         arguments: [AnyObjectRef], values: Values, run: @escaping @Sendable (AnyObjectRef) async throws -> Void
     ) {
-        valueStorage.initialize(to: values)
+        heldValues = HeldValues(values)
         self.run = run
         super.init(
             id: id, store: store, domain: domain, taskID: taskID, shape: core.callShape, arguments: arguments,
@@ -120,23 +114,20 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
         _ record: AnyObjectRef, _ method: (State, Values) async throws -> Result
     ) async throws {
         let call = unsafeDowncast(record, to: Self.self)
-        try call.deliver(try await method(try call.actorInstance(as: State.self), call.valueStorage.load(as: Values.self)))
+        try call.deliver(try await method(try call.actorInstance(as: State.self), call.heldValues.load(as: Values.self)))
         if call.releasesInputsAtEnd { call.releaseInputs() }
     }
 
     @usableFromInline
     final func releaseInputs() {
-        if holdsValues {
-            holdsValues = false
-            valueStorage.destroy(as: Values.self)
-        }
+        heldValues.release(as: Values.self)
         arguments = []
     }
 
     /// The arguments as passed, while the call holds them.
-    var values: Values? { holdsValues ? valueStorage.load(as: Values.self) : nil }
+    var values: Values? { heldValues.ifHeld(as: Values.self) }
 
-    deinit { if holdsValues { valueStorage.destroy(as: Values.self) } }
+    deinit { heldValues.release(as: Values.self) }
 
     override var asyncRun: @Sendable (AnyObjectRef) async throws -> Void { run }
 

@@ -63,3 +63,31 @@ struct InlineValue {
         }
     }
 }
+
+/// A call's arguments as passed (``InlineValue``), and whether the call still holds them: a
+/// call that ends lets go of arguments that may hold refs or memory (TaskRecord.swift, "One
+/// object a call"), and its deinit destroys them only if it did not. Not thread-safe: the call's
+/// owner of the moment touches it.
+@usableFromInline
+struct HeldValues {
+    @usableFromInline var storage = InlineValue()
+    @usableFromInline var isHeld = true
+
+    @inlinable
+    init<T>(_ values: T) { storage.initialize(to: values) }
+
+    /// A copy of the values, a `T`, while held.
+    @inlinable @inline(__always)
+    func load<T>(as type: T.Type) -> T { storage.load(as: T.self) }
+
+    /// The values, a `T`, or nil once let go.
+    func ifHeld<T>(as type: T.Type) -> T? { isHeld ? storage.load(as: T.self) : nil }
+
+    /// Destroys the values, a `T`, unless they were already.
+    @inlinable
+    mutating func release<T>(as type: T.Type) {
+        guard isHeld else { return }
+        isHeld = false
+        storage.destroy(as: T.self)
+    }
+}
