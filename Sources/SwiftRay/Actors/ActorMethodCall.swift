@@ -38,24 +38,17 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
     @inlinable @inline(__always)
     static func deliver(_ call: ActorMethodCall, _ method: (State, Values) throws -> Result) throws {
         try call.deliver(try method(try call.actorInstance(as: State.self), call.heldValues.load(as: Values.self)))
-        if call.releasesInputsAtEnd { call.releaseInputs() }
     }
 
-    @usableFromInline
-    final func releaseInputs() {
+    override func releaseInputs() {
         heldValues.release(as: Values.self)
-        arguments = []
+        super.releaseInputs()
     }
 
     /// The arguments as passed, while the call holds them.
     var values: Values? { heldValues.ifHeld(as: Values.self) }
 
     deinit { heldValues.release(as: Values.self) }
-
-    override func failReturns(with error: any Error) {
-        failOwnObject(with: error)
-        if releasesInputsAtEnd { releaseInputs() }
-    }
 }
 
 /// A call of an async method (or closure) on an async or threaded actor's instance, with one
@@ -115,13 +108,11 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
     ) async throws {
         let call = unsafeDowncast(record, to: Self.self)
         try call.deliver(try await method(try call.actorInstance(as: State.self), call.heldValues.load(as: Values.self)))
-        if call.releasesInputsAtEnd { call.releaseInputs() }
     }
 
-    @usableFromInline
-    final func releaseInputs() {
+    override func releaseInputs() {
         heldValues.release(as: Values.self)
-        arguments = []
+        super.releaseInputs()
     }
 
     /// The arguments as passed, while the call holds them.
@@ -163,10 +154,5 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
             return task
         }
         task?.cancel()
-    }
-
-    override func failReturns(with error: any Error) {
-        failOwnObject(with: error)
-        if releasesInputsAtEnd { releaseInputs() }
     }
 }

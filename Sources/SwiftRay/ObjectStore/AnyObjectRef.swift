@@ -238,8 +238,17 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     func runBody() throws {}
 
     /// Fails every return object of the call with `error` (those already complete stay), and
-    /// lets go of its inputs.
-    func failReturns(with error: any Error) {}
+    /// lets go of its inputs. A call of kind ``EntryKind/call`` fails its own object.
+    func failReturns(with error: any Error) {
+        guard kind == .call else { return }
+        _ = store.complete(self, failing: error)
+        if releasesInputsAtEnd { releaseInputs() }
+    }
+
+    /// Lets go of the call's inputs once it ended (``releasesInputsAtEnd``): its argument
+    /// entries here, its closure or argument values in the subclass, which calls this too.
+    @usableFromInline
+    func releaseInputs() { arguments = [] }
 
     /// Called by `cancel` after `cancelled` is set, from the cancelling thread: a call kind that
     /// can be interrupted (an async call's Swift `Task`) does so here. Must be thread-safe.

@@ -75,7 +75,6 @@ final class AsyncSingleReturnTask<Result: Sendable>: ObjectRef<Result>, @uncheck
         case .success(let value):
             do {
                 try deliver(value)
-                releaseInputs()
             } catch is TaskCancelled {
                 finish(failing: TaskCancelled(taskID: taskID, taskName: name))
             } catch {
@@ -98,13 +97,8 @@ final class AsyncSingleReturnTask<Result: Sendable>: ObjectRef<Result>, @uncheck
         running.withLock { $0 }?.cancel()
     }
 
-    override func failReturns(with error: any Error) {
-        failOwnObject(with: error)
-        releaseInputs()
-    }
-
-    private func releaseInputs() {
+    override func releaseInputs() {
         body = nil
-        arguments = []
+        super.releaseInputs()
     }
 }

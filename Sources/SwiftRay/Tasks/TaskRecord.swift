@@ -140,12 +140,6 @@ extension AnyObjectRef {
         }
         return bytes
     }
-
-    /// A call of kind ``EntryKind/call`` that ended without delivering fails its own object
-    /// with `error` (unless it completed already, say by a cancel).
-    final func failOwnObject(with error: any Error) {
-        _ = store.complete(self, failing: error)
-    }
 }
 
 extension ObjectID {
@@ -159,8 +153,8 @@ extension ObjectID {
 extension ObjectRef {
     /// A call delivers a successful attempt's `value` into its own object: once, and not after
     /// a cancel (then it throws ``TaskCancelled``); a value that comes after the object
-    /// completed (a cancel failed it while the call ran) is dropped. Throws what storing throws
-    /// (`ObjectStoreFull`).
+    /// completed (a cancel failed it while the call ran) is dropped. Then the call lets go of
+    /// its inputs (``releasesInputsAtEnd``). Throws what storing throws (`ObjectStoreFull`).
     @inlinable
     final func deliver(_ value: Value) throws {
         if cancelled.load(ordering: .acquiring) { throw TaskCancelled(taskID: taskID, taskName: name) }
@@ -174,6 +168,7 @@ extension ObjectRef {
             }
         }
         taskState.store(.finished, ordering: .releasing)
+        if releasesInputsAtEnd { releaseInputs() }
     }
 }
 
@@ -209,20 +204,11 @@ final class SingleReturnTask<Result: Sendable>: ObjectRef<Result>, @unchecked Se
     override func runBody() throws { try specializedRun(self) }
 
     @inlinable
-    final func runAndDeliver() throws {
-        try deliver(try body.unsafelyUnwrapped())
-        if releasesInputsAtEnd { releaseInputs() }
-    }
+    final func runAndDeliver() throws { try deliver(try body.unsafelyUnwrapped()) }
 
-    @usableFromInline
-    final func releaseInputs() {
+    override func releaseInputs() {
         body = nil
-        arguments = []
-    }
-
-    override func failReturns(with error: any Error) {
-        failOwnObject(with: error)
-        if releasesInputsAtEnd { releaseInputs() }
+        super.releaseInputs()
     }
 }
 
