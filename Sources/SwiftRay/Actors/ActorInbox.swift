@@ -40,11 +40,12 @@ import Synchronization
 //   the slot.
 //
 // The stack holds one strong reference to each call, moved in from the caller's and moved out
-// to the mailbox: pushing writes no reference count. The link lives in the call itself
-// (``AnyObjectRef/inboxNext``, a call being its ref: TaskRecord.swift). When calls and refs were
-// two objects, a record one word larger fell into glibc's next malloc size class and cost `1:1
-// actor calls async` 6-10%; an actor's call still reaches its actor through its shape
-// (``TaskShape/actorCore``) rather than a field of its own.
+// to the mailbox: pushing writes no reference count (RecordChain.swift). The link lives in the
+// call itself (``AnyObjectRef/inboxNext``, a call being its ref: TaskRecord.swift). When calls
+// and refs were two objects, a record one word larger fell into glibc's next malloc size class
+// and cost `1:1 actor calls async` 6-10%; an actor's call still reaches its actor through its
+// shape (``TaskShape/actorCore``) rather than a field of its own. A lease queue has an inbox of
+// the same kind (LeaseInbox.swift).
 
 /// The lock-free front of an ordered actor lane's mailbox, for callers that find the actor's
 /// lock held (the design note above). Thread-safe: any thread pushes; ``drain(into:)``, ``close(into:)``, ``open(runnerActive:)`` and
@@ -66,7 +67,7 @@ struct ActorInbox: ~Copyable, @unchecked Sendable {
     /// moves them out first).
     deinit {
         var orphans = FIFO<TaskRecord>()
-        Self.append(chain: word.load(ordering: .acquiring) & ~Self.flagBits, to: &orphans)
+        RecordChain.append(chain: word.load(ordering: .acquiring) & ~Self.flagBits, to: &orphans)
     }
 
     /// What became of a push.
@@ -83,16 +84,16 @@ struct ActorInbox: ~Copyable, @unchecked Sendable {
     /// Lock-free: one compare-and-exchange, repeated only when another push came between.
     @inline(__always)
     func push(_ call: inout TaskRecord?) -> PushOutcome {
-        guard let address = Self.address(of: &call) else { return .queued }
+        guard let address = RecordChain.address(of: &call) else { return .queued }
         var old = word.load(ordering: .relaxed)
         while true {
             if old & Self.closedBit != 0 { return .closed }
-            Self.setNext(of: address, to: old & ~Self.flagBits)
+            RecordChain.setNext(of: address, to: old & ~Self.flagBits)
             let (exchanged, current) = word.compareExchange(
                 expected: old, desired: address | Self.scheduledBit, successOrdering: .releasing,
                 failureOrdering: .relaxed)
             if exchanged {
-                Self.forget(&call)
+                RecordChain.forget(&call)
                 return old & Self.scheduledBit == 0 ? .queuedFirst : .queued
             }
             old = current
@@ -108,14 +109,14 @@ struct ActorInbox: ~Copyable, @unchecked Sendable {
     func drain(into mailbox: inout FIFO<TaskRecord>) {
         guard word.load(ordering: .relaxed) & ~Self.flagBits != 0 else { return }
         let old = word.bitwiseAnd(Self.flagBits, ordering: .acquiring).oldValue
-        Self.append(chain: old & ~Self.flagBits, to: &mailbox)
+        RecordChain.append(chain: old & ~Self.flagBits, to: &mailbox)
     }
 
     /// Closes the inbox (the actor stops being alive), moving what it held to the back of
     /// `mailbox`; `scheduled` is cleared (the lane's slot count alone says who runs). Lock held.
     func close(into mailbox: inout FIFO<TaskRecord>) {
         let old = word.exchange(Self.closedBit, ordering: .acquiring)
-        Self.append(chain: old & ~Self.flagBits, to: &mailbox)
+        RecordChain.append(chain: old & ~Self.flagBits, to: &mailbox)
     }
 
     /// Opens a closed inbox (the actor is alive), `scheduled` when a runner holds the lane's
@@ -143,52 +144,6 @@ struct ActorInbox: ~Copyable, @unchecked Sendable {
                 expected: old, desired: old & ~Self.scheduledBit, ordering: .acquiringAndReleasing)
             if exchanged { return true }
             old = current
-        }
-    }
-
-    // MARK: References moved in and out as addresses
-
-    /// The record's address, its reference still held by `call`.
-    @inline(__always)
-    private static func address(of call: inout TaskRecord?) -> UInt? {
-        let address = withUnsafeBytes(of: &call) { $0.load(as: UInt.self) }
-        return address == 0 ? nil : address
-    }
-
-    /// Sets `call` to nil without releasing it: its reference now belongs to the inbox.
-    @inline(__always)
-    private static func forget(_ call: inout TaskRecord?) {
-        withUnsafeMutableBytes(of: &call) { $0.storeBytes(of: 0, as: UInt.self) }
-    }
-
-    @inline(__always)
-    private static func record(at address: UInt) -> Unmanaged<TaskRecord> {
-        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped)
-    }
-
-    @inline(__always)
-    private static func setNext(of address: UInt, to next: UInt) {
-        record(at: address)._withUnsafeGuaranteedRef { $0.inboxNext = next }
-    }
-
-    /// Appends a pushed chain (newest first) to `mailbox` oldest first, taking the inbox's
-    /// references.
-    private static func append(chain newest: UInt, to mailbox: inout FIFO<TaskRecord>) {
-        var node = newest
-        var oldest: UInt = 0
-        while node != 0 {
-            let next = record(at: node)._withUnsafeGuaranteedRef { record in
-                defer { record.inboxNext = oldest }
-                return record.inboxNext
-            }
-            oldest = node
-            node = next
-        }
-        while oldest != 0 {
-            var call: TaskRecord? = record(at: oldest).takeRetainedValue()
-            oldest = call.unsafelyUnwrapped.inboxNext
-            call.unsafelyUnwrapped.inboxNext = 0
-            mailbox.append(taking: &call)
         }
     }
 }

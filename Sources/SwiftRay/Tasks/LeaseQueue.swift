@@ -11,7 +11,10 @@
 /// One queue per (scheduling class, preferred node): tasks with the same resources and strategy
 /// whose arguments live on the same node (or with no preference) share leases.
 ///
-/// Thread-safe: all state is under one lock, never held while calling the scheduler.
+/// Callers push into a lock-free inbox while no push can want a lease (LeaseInbox.swift).
+///
+/// Thread-safe: all state is under one lock, never held while calling the scheduler; the inbox
+/// is an atomic word.
 import Synchronization
 
 final class LeaseQueue: @unchecked Sendable {
@@ -25,6 +28,8 @@ final class LeaseQueue: @unchecked Sendable {
         var busyRunners = 0
         /// Whether a lease request is with the scheduler.
         var requestOutstanding = false
+        /// Whether the inbox is open: `requestOutstanding` or the leases at the limit.
+        var inboxOpen = false
     }
 
     /// The class this queue serves; set once by the shape that owns the queue, before use.
@@ -32,6 +37,8 @@ final class LeaseQueue: @unchecked Sendable {
     /// The node DEFAULT should prefer (the caller's, or the one holding the arguments), or nil.
     let preferredNode: Int?
     private let state = SpinLocked(State())
+    /// Tasks pushed without the lock, while no push can want a lease.
+    private let inbox = LeaseInbox()
     /// Whether tasks are queued, for runners that wait a moment for more work before they give
     /// their lease back.
     private let queuedHint = QueueHint()
@@ -40,18 +47,25 @@ final class LeaseQueue: @unchecked Sendable {
     /// Runners waiting for the queue's next task (``LeaseRunner``'s linger), at most
     /// ``maxLingeringRunners``.
     private let lingeringRunners = Atomic<Int>(0)
-    /// How many runners of one queue may wait for its next task at once; the others give their
+    /// How many runners of this queue may wait for its next task at once; the others give their
     /// lease back as soon as the queue is empty. Every waiting runner spins on the queue's hint,
     /// and each pushed task set them all racing for the queue's lock: with 16 workers,
     /// `single client tasks async` ran at 377-494k/s with no limit and 566-655k/s with two,
     /// `multi client tasks async` at 352-438k/s and 661-677k/s (twenty-first sitting, a lent
-    /// 16-core machine). One was no better than two (453-670k/s). On two workers nothing
-    /// changes.
-    static let maxLingeringRunners = 2
+    /// 16-core machine); one was no better than two there (453-670k/s). But a waiting runner
+    /// holds a core, and the thread that submits the tasks needs one too: on two workers, two
+    /// waiting runners and the submitter were three threads on two cores, and the submitter lost
+    /// its core to a spinning runner. With one, `single client tasks async` ran 1.34x as fast and
+    /// `tasks and get batch` 1.40x (thirtieth sitting, medians of 5 alternated rounds). So: at
+    /// most ``lingeringRunnersCap``, and never more than the workers less one.
+    let maxLingeringRunners: Int
+    /// The most runners of one queue that wait for its next task where workers are plenty.
+    static let lingeringRunnersCap = 2
 
     init(preferredNode: Int?, leaseLimit: Int) {
         self.preferredNode = preferredNode
         self.leaseLimit = max(1, leaseLimit)
+        maxLingeringRunners = min(Self.lingeringRunnersCap, max(1, self.leaseLimit - 1))
     }
 
     /// Called once by the owning shape (which outlives its queues).
@@ -60,10 +74,11 @@ final class LeaseQueue: @unchecked Sendable {
     /// Queues `task`; returns whether the caller must now ask the scheduler for a lease.
     @inline(__always)
     func push(_ task: TaskRecord) -> Bool {
-        state.withLock { state in
+        if inbox.push(task) { return false }
+        return state.withLock { state in
             state.tasks.append(task)
             queuedHint.note(count: state.tasks.count)
-            return Self.needsLease(&state, limit: leaseLimit)
+            return wantsLease(&state)
         }
     }
 
@@ -74,10 +89,11 @@ final class LeaseQueue: @unchecked Sendable {
     func next(finishedOne: Bool) -> (task: TaskRecord?, wantsLease: Bool) {
         state.withLock { state in
             if finishedOne { state.busyRunners -= 1 }
+            if state.tasks.isEmpty { inbox.take(into: &state.tasks) }
             guard let task = state.tasks.popFirst() else { return (nil, false) }
             state.busyRunners += 1
             queuedHint.note(count: state.tasks.count)
-            return (task, Self.needsLease(&state, limit: leaseLimit))
+            return (task, wantsLease(&state))
         }
     }
 
@@ -88,7 +104,7 @@ final class LeaseQueue: @unchecked Sendable {
 
     /// Whether tasks seem to be queued (a hint read without the lock).
     @inline(__always)
-    var seemsNonEmpty: Bool { queuedHint.seemsNonEmpty }
+    var seemsNonEmpty: Bool { queuedHint.seemsNonEmpty || inbox.seemsNonEmpty }
 
     /// Whether a runner that found the queue empty may wait for its next task (another one may
     /// not when ``maxLingeringRunners`` already do); a true answer must be followed by
@@ -96,7 +112,7 @@ final class LeaseQueue: @unchecked Sendable {
     @inline(__always)
     func startLingering() -> Bool {
         var current = lingeringRunners.load(ordering: .relaxed)
-        while current < Self.maxLingeringRunners {
+        while current < maxLingeringRunners {
             let (exchanged, now) = lingeringRunners.compareExchange(
                 expected: current, desired: current + 1, ordering: .relaxed)
             if exchanged { return true }
@@ -112,8 +128,16 @@ final class LeaseQueue: @unchecked Sendable {
     /// true when the runner must give its lease back; false when it must keep running.
     func runnerWantsToStop() -> Bool {
         state.withLock { state in
+            if state.tasks.isEmpty { inbox.take(into: &state.tasks) }
             guard state.tasks.isEmpty else { return false }
             state.runningLeases -= 1
+            settleInbox(&state)
+            // Closing the inbox moved what was pushed since the take: serve it.
+            guard state.tasks.isEmpty else {
+                state.runningLeases += 1
+                settleInbox(&state)
+                return false
+            }
             return true
         }
     }
@@ -123,7 +147,8 @@ final class LeaseQueue: @unchecked Sendable {
         state.withLock { state in
             state.requestOutstanding = false
             state.runningLeases += 1
-            return Self.needsLease(&state, limit: leaseLimit)
+            settleInbox(&state)
+            return wantsLease(&state)
         }
     }
 
@@ -132,6 +157,7 @@ final class LeaseQueue: @unchecked Sendable {
     func leaseRequestFailed() -> [TaskRecord] {
         state.withLock { state in
             state.requestOutstanding = false
+            settleInbox(&state)
             return takeAll(&state)
         }
     }
@@ -142,7 +168,8 @@ final class LeaseQueue: @unchecked Sendable {
         state.withLock { state in
             state.runningLeases -= 1
             state.busyRunners -= 1
-            return Self.needsLease(&state, limit: leaseLimit)
+            settleInbox(&state)
+            return wantsLease(&state)
         }
     }
 
@@ -151,6 +178,7 @@ final class LeaseQueue: @unchecked Sendable {
         state.withLock { state in
             state.runningLeases += 1
             state.busyRunners += 1
+            settleInbox(&state)
         }
     }
 
@@ -160,6 +188,7 @@ final class LeaseQueue: @unchecked Sendable {
     }
 
     private func takeAll(_ state: inout State) -> [TaskRecord] {
+        inbox.take(into: &state.tasks)
         var all: [TaskRecord] = []
         while let task = state.tasks.popFirst() { all.append(task) }
         queuedHint.note(count: 0)
@@ -167,14 +196,33 @@ final class LeaseQueue: @unchecked Sendable {
     }
 
     /// One more lease is wanted when more tasks wait than idle runners can take, below the
-    /// limit, and no request is outstanding already.
+    /// limit, and no request is outstanding already; the request is then outstanding (and the
+    /// inbox open). Exact: while the inbox is closed the queue holds every task, and while it
+    /// is open no lease is wanted.
     @inline(__always)
-    private static func needsLease(_ state: inout State, limit: Int) -> Bool {
+    private func wantsLease(_ state: inout State) -> Bool {
         let idle = state.runningLeases - state.busyRunners
-        guard !state.requestOutstanding, state.tasks.count > idle, state.runningLeases < limit else {
+        guard !state.requestOutstanding, state.tasks.count > idle, state.runningLeases < leaseLimit else {
             return false
         }
         state.requestOutstanding = true
+        settleInbox(&state)
         return true
+    }
+
+    /// Opens the inbox when no push can want a lease (a request is outstanding, or the leases
+    /// are at the limit), else closes it, moving what it held to the queue. After every change
+    /// to those books; lock held.
+    @inline(__always)
+    private func settleInbox(_ state: inout State) {
+        let open = state.requestOutstanding || state.runningLeases >= leaseLimit
+        guard open != state.inboxOpen else { return }
+        state.inboxOpen = open
+        if open {
+            inbox.open()
+        } else {
+            inbox.close(into: &state.tasks)
+            queuedHint.note(count: state.tasks.count)
+        }
     }
 }

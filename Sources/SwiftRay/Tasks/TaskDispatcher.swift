@@ -125,8 +125,9 @@ final class TaskDispatcher: @unchecked Sendable {
     func continueLater(_ runner: LeaseRunner) {
         if executor.trySubmit(runner, toDomain: runner.lease.node) != nil {
             // The executor stopped: fail what is left and give the lease back.
-            for task in runner.lease.queue.drain() { task.finish(failing: RuntimeError.shutDown) }
-            _ = runner.lease.queue.runnerWantsToStop()
+            repeat {
+                for task in runner.lease.queue.drain() { task.finish(failing: RuntimeError.shutDown) }
+            } while !runner.lease.queue.runnerWantsToStop()
             returnLease(runner.lease)
         }
     }
