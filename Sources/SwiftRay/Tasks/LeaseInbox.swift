@@ -73,6 +73,10 @@ struct LeaseInbox: ~Copyable, @unchecked Sendable {
         }
     }
 
+    /// Whether the inbox is open. Exact with the queue's lock held: only lock holders open or
+    /// close it.
+    var isOpen: Bool { word.load(ordering: .relaxed) & Self.closedBit == 0 }
+
     /// Whether tasks seem to be pushed (a hint for a waiting runner).
     @inline(__always)
     var seemsNonEmpty: Bool { word.load(ordering: .relaxed) & ~Self.closedBit != 0 }

@@ -28,8 +28,6 @@ final class LeaseQueue: @unchecked Sendable {
         var busyRunners = 0
         /// Whether a lease request is with the scheduler.
         var requestOutstanding = false
-        /// Whether the inbox is open: `requestOutstanding` or the leases at the limit.
-        var inboxOpen = false
     }
 
     /// The class this queue serves; set once by the shape that owns the queue, before use.
@@ -216,8 +214,7 @@ final class LeaseQueue: @unchecked Sendable {
     @inline(__always)
     private func settleInbox(_ state: inout State) {
         let open = state.requestOutstanding || state.runningLeases >= leaseLimit
-        guard open != state.inboxOpen else { return }
-        state.inboxOpen = open
+        guard open != inbox.isOpen else { return }
         if open {
             inbox.open()
         } else {
