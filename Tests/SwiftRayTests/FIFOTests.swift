@@ -1,0 +1,82 @@
+import Synchronization
+import Testing
+
+@testable import SwiftRay
+
+/// The ring under mailboxes and lease queues: order through growth from every head position,
+/// and every element let go exactly once (growth moves elements: a double release crashes, a
+/// leak shows in the live count).
+@Suite("FIFO")
+struct FIFOTests {
+    /// How many ``Element``s are alive. Thread-safe (an atomic).
+    final class LiveCount: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    /// A reference-counted element that counts itself alive. Immutable; thread-safe.
+    final class Element: Sendable {
+        let value: Int
+        let live: LiveCount
+        init(_ value: Int, live: LiveCount) {
+            self.value = value
+            self.live = live
+            live.count.add(1, ordering: .relaxed)
+        }
+        deinit { live.count.subtract(1, ordering: .relaxed) }
+    }
+
+    @Test("growth keeps order and lets go of nothing, whatever the head's position")
+    func growthFromEveryHead() {
+        let live = LiveCount()
+        for offset in 0..<40 {
+            var fifo = FIFO<Element>()
+            var next = 0
+            var expected = 0
+            // Move the head `offset` places on, with at most a few elements queued.
+            for _ in 0..<offset {
+                fifo.append(Element(next, live: live))
+                next += 1
+                #expect(fifo.popFirst()?.value == expected)
+                expected += 1
+            }
+            // Grow it several times over, half the elements moved in with `append(taking:)`.
+            for _ in 0..<300 {
+                if next.isMultiple(of: 2) {
+                    fifo.append(Element(next, live: live))
+                } else {
+                    var element: Element? = Element(next, live: live)
+                    fifo.append(taking: &element)
+                    #expect(element == nil)
+                }
+                next += 1
+                if next.isMultiple(of: 7) {
+                    #expect(fifo.popFirst()?.value == expected)
+                    expected += 1
+                }
+            }
+            #expect(live.count.load(ordering: .relaxed) == next - expected)
+            while let element = fifo.popFirst() {
+                #expect(element.value == expected)
+                expected += 1
+            }
+            #expect(expected == next)
+            #expect(fifo.isEmpty)
+            #expect(live.count.load(ordering: .relaxed) == 0)
+        }
+    }
+
+    @Test("a ring dropped while full and grown lets go of every element once")
+    func droppedAfterGrowth() {
+        let live = LiveCount()
+        do {
+            var fifo = FIFO<Element>()
+            for value in 0..<16 { fifo.append(Element(value, live: live)) }
+            _ = fifo.popFirst()
+            fifo.append(Element(16, live: live))
+            fifo.append(Element(17, live: live))  // grows from a head of 1
+            #expect(fifo.count == 17)
+            #expect(live.count.load(ordering: .relaxed) == 17)
+        }
+        #expect(live.count.load(ordering: .relaxed) == 0)
+    }
+}
