@@ -54,8 +54,9 @@ final class LeaseQueue: @unchecked Sendable {
     /// holds a core, and the thread that submits the tasks needs one too: on two workers, two
     /// waiting runners and the submitter were three threads on two cores, and the submitter lost
     /// its core to a spinning runner. With one, `single client tasks async` ran 1.34x as fast and
-    /// `tasks and get batch` 1.40x (thirtieth sitting, medians of 5 alternated rounds). So: at
-    /// most ``lingeringRunnersCap``, and never more than the workers less one.
+    /// `tasks and get batch` 1.40x (BENCHMARKS.md, twenty-eighth sitting: medians of 5
+    /// alternated rounds). So: at most ``lingeringRunnersCap``, and never more than the workers
+    /// less one.
     let maxLingeringRunners: Int
     /// The most runners of one queue that wait for its next task where workers are plenty.
     static let lingeringRunnersCap = 2
