@@ -59,9 +59,9 @@ extension ActorHandle {
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
         // `core.runtime` at each use: see `submit`.
-        let call = try core.runtime.makeCall { id, domain in
+        let call = try core.runtime.makeCall { id, taskID, domain, store in
             AsyncActorMethodCall<State, Values, Result>(
-                id: id, store: core.runtime.store, domain: domain, taskID: core.runtime.nextTaskID(), core: core,
+                id: id, store: store, domain: domain, taskID: taskID, core: core,
                 arguments: arguments, values: values, run: run)
         }
         core.submit(call, toGroup: concurrencyGroup)

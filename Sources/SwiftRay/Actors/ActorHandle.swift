@@ -63,9 +63,9 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         let core = self.core
         // `core.runtime` at each use: a local would be retained and released at every call,
         // and the runtime's first line is read by every thread.
-        let call = try core.runtime.makeCall { id, domain in
+        let call = try core.runtime.makeCall { id, taskID, domain, store in
             ActorMethodCall<State, Values, Result>(
-                id: id, store: core.runtime.store, domain: domain, taskID: core.runtime.nextTaskID(), core: core,
+                id: id, store: store, domain: domain, taskID: taskID, core: core,
                 arguments: arguments, values: values, run: run)
         }
         core.submit(call, toGroup: concurrencyGroup)

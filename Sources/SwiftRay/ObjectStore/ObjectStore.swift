@@ -77,6 +77,10 @@ final class ObjectStore: @unchecked Sendable {
     @usableFromInline let serial: UInt32
 
     @usableFromInline let table = ObjectTable()
+    /// The runtime's task numbers (``TaskID``): the calls this store makes take theirs through
+    /// their table shard's block (``ObjectTable/insertCall(owner:numberedFrom:_:)``), anything
+    /// else one at a time (``nextTaskID()``).
+    @usableFromInline let taskNumbers = CountLine(1)
     @usableFromInline let typeFacts = ObjectTypeFactsCache()
     /// Bytes taken from the capacity: charged to live objects, or held as shard credit.
     let used = Atomic<Int>(0)
@@ -175,14 +179,23 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// A call's return object, pending, which is also its record: `make` builds it for the
-    /// object's id and domain (TaskRecord.swift, "One object a call").
+    /// object's id, the call's task id and its domain, in this store (TaskRecord.swift, "One object a call"). The store
+    /// is handed to `make` rather than read by it from the runtime: a closure that loads
+    /// `core.runtime.store` retains and releases the store around the record's init, and the
+    /// store's count is a line every caller of every actor writes.
     @inlinable
-    func makeCall<Call: AnyObjectRef>(_ make: (ObjectID, Int) -> Call) throws -> Call {
+    func makeCall<Call: AnyObjectRef>(_ make: (ObjectID, TaskID, Int, ObjectStore) -> Call) throws -> Call {
         try checkOpen()
         let home = try resolveDomain(nil)
-        let entry = try table.insert(owner: self) { id in make(id, home) }
+        let entry = try table.insertCall(owner: self, numberedFrom: taskNumbers) { id, number in
+            make(id, TaskID(number), home, self)
+        }
         return unsafeDowncast(entry, to: Call.self)
     }
+
+    /// A task id for a call this store does not make (an actor's creation, a call with several
+    /// return objects, a generator): unique within the runtime, as the calls' are.
+    func nextTaskID() -> TaskID { TaskID(UInt64(truncatingIfNeeded: taskNumbers.next())) }
 
     /// Makes the pending object ready with `value` and wakes its waiters. Waits for room like a
     /// put; when none comes, fails the object with ``ObjectStoreFull`` and throws it.

@@ -23,11 +23,6 @@ public final class RayRuntime: Sendable {
     let dispatcher: TaskDispatcher
     /// Task events for the state API and the timeline (nil: not recorded).
     let events: TaskEventLog?
-    /// The next task id. On a line of its own: it sat in the runtime's first lines, which
-    /// every thread reads (a runner reads `store` at every call), and each submit's increment
-    /// took those lines from the threads reading them (`nextTaskID` was 5% of the caller's
-    /// samples in `1:1 actor calls async`).
-    private let taskIDs = CountLine(1)
     /// The metrics sampler, when `metricsInterval` is set.
     private let metrics = Locked<RuntimeMetrics?>(nil)
     let logger = Logger(label: "swiftray.runtime")
@@ -116,14 +111,17 @@ public final class RayRuntime: Sendable {
 
     // MARK: Tasks
 
-    @inline(__always)
-    @usableFromInline
-    func nextTaskID() -> TaskID { TaskID(UInt64(truncatingIfNeeded: taskIDs.next())) }
+    /// A new task id, for what ``makeCall(_:)`` does not make (which numbers its calls itself).
+    /// Task ids come from the store's count (``ObjectStore/taskNumbers``) on a line of its own:
+    /// in the runtime's first lines, which every thread reads, each submit's increment took
+    /// those lines from the threads reading them (5% of the caller's samples in `1:1 actor
+    /// calls async`).
+    func nextTaskID() -> TaskID { store.nextTaskID() }
 
     /// A call about to be submitted, its return object: `make` builds it for the object's id
-    /// and domain (TaskRecord.swift, "One object a call").
+    /// and task id and its domain, in the store it is given (TaskRecord.swift, "One object a call").
     @inlinable
-    func makeCall<Call: AnyObjectRef>(_ make: (ObjectID, Int) -> Call) throws(RuntimeError) -> Call {
+    func makeCall<Call: AnyObjectRef>(_ make: (ObjectID, TaskID, Int, ObjectStore) -> Call) throws(RuntimeError) -> Call {
         do {
             return try store.makeCall(make)
         } catch {

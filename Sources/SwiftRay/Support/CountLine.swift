@@ -5,6 +5,7 @@ import Synchronization
 /// then (``set(_:)``), or a counter many threads take numbers from (``next()``).
 ///
 /// Thread-safe (an atomic); reads are a snapshot.
+@usableFromInline
 final class CountLine: Sendable {
     private let before: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
     private let count: Atomic<Int>
@@ -20,6 +21,10 @@ final class CountLine: Sendable {
     func set(_ value: Int) { count.store(value, ordering: .relaxed) }
 
     /// Adds one and returns the count before (unique across threads).
-    @inline(__always)
+    @usableFromInline @inline(__always)
     func next() -> Int { count.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    /// Adds `n` and returns the count before: `n` numbers no other thread gets.
+    @usableFromInline @inline(__always)
+    func take(_ n: Int) -> Int { count.wrappingAdd(n, ordering: .relaxed).oldValue }
 }

@@ -41,9 +41,9 @@ public struct AsyncRemoteFunction<Arguments, Result: Sendable>: Sendable {
     func submit(
         arguments: [AnyObjectRef], _ invoke: @escaping @Sendable () async throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        let task = try runtime.makeCall { id, domain in
+        let task = try runtime.makeCall { id, taskID, domain, store in
             AsyncSingleReturnTask(
-                id: id, store: runtime.store, domain: domain, taskID: runtime.nextTaskID(), shape: shape,
+                id: id, store: store, domain: domain, taskID: taskID, shape: shape,
                 arguments: arguments, dispatcher: runtime.dispatcher, body: invoke)
         }
         try runtime.submit(task)

@@ -48,9 +48,9 @@ public struct RemoteFunction<Arguments, Result: Sendable>: Sendable {
     func submit(
         arguments: [AnyObjectRef], _ invoke: consuming @escaping @Sendable () throws -> Result
     ) throws(RuntimeError) -> ObjectRef<Result> {
-        let task = try runtime.makeCall { id, domain in
+        let task = try runtime.makeCall { id, taskID, domain, store in
             SingleReturnTask(
-                id: id, store: runtime.store, domain: domain, taskID: runtime.nextTaskID(), shape: shape,
+                id: id, store: store, domain: domain, taskID: taskID, shape: shape,
                 arguments: arguments, body: copy invoke,
                 releasesInputsAtEnd: TaskRecord.releasesInputs(arguments: arguments, values: Arguments.self))
         }
