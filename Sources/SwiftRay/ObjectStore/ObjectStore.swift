@@ -179,10 +179,10 @@ final class ObjectStore: @unchecked Sendable {
     }
 
     /// A call's return object, pending, which is also its record: `make` builds it for the
-    /// object's id, the call's task id and its domain, in this store (TaskRecord.swift, "One object a call"). The store
-    /// is handed to `make` rather than read by it from the runtime: a closure that loads
-    /// `core.runtime.store` retains and releases the store around the record's init, and the
-    /// store's count is a line every caller of every actor writes.
+    /// object's id, the call's task id and its domain, in this store (TaskRecord.swift, "One
+    /// object a call"). The store is handed to `make` rather than read by it from the runtime:
+    /// a closure that loaded `core.runtime.store` retained and released the store around the
+    /// record's init, and the store's count is a line every caller of every actor writes.
     @inlinable
     func makeCall<Call: AnyObjectRef>(_ make: (ObjectID, TaskID, Int, ObjectStore) -> Call) throws -> Call {
         try checkOpen()
