@@ -58,7 +58,7 @@ extension ActorHandle {
         _ run: @escaping @Sendable (AnyObjectRef) async throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
-        // `core.runtime` at each use: see `submit`.
+        // `core.runtime` read in place, the store from `makeCall`: see `submit`.
         let call = try core.runtime.makeCall { id, taskID, domain, store in
             AsyncActorMethodCall<State, Values, Result>(
                 id: id, store: store, domain: domain, taskID: taskID, core: core,

@@ -61,8 +61,9 @@ public struct ActorHandle<State: AnyObject>: Sendable, Hashable, CustomStringCon
         _ run: @escaping @Sendable (ActorMethodCall<State, Values, Result>) throws -> Void
     ) throws(RuntimeError) -> ObjectRef<Result> {
         let core = self.core
-        // `core.runtime` at each use: a local would be retained and released at every call,
-        // and the runtime's first line is read by every thread.
+        // `core.runtime` read in place, not kept in a local: a local would be retained and
+        // released at every call, and the runtime's first line is read by every thread. The
+        // closure gets the store from `makeCall` for the same reason.
         let call = try core.runtime.makeCall { id, taskID, domain, store in
             ActorMethodCall<State, Values, Result>(
                 id: id, store: store, domain: domain, taskID: taskID, core: core,

@@ -21,8 +21,8 @@ final class CountLine: Sendable {
     func set(_ value: Int) { count.store(value, ordering: .relaxed) }
 
     /// Adds one and returns the count before (unique across threads).
-    @usableFromInline @inline(__always)
-    func next() -> Int { count.wrappingAdd(1, ordering: .relaxed).oldValue }
+    @inline(__always)
+    func next() -> Int { take(1) }
 
     /// Adds `n` and returns the count before: `n` numbers no other thread gets.
     @usableFromInline @inline(__always)
