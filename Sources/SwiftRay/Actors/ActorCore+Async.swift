@@ -118,7 +118,8 @@ extension ActorCore {
     }
 
     /// An async call of a threaded actor ended: its slot goes to a new runner if the lane has
-    /// mail, or is freed; an unnamed actor whose handles went ends when idle.
+    /// mail (on a lane with shared batches: and no runner), or is freed; an unnamed actor whose
+    /// handles went ends when idle.
     func callEnded(lane: Int) {
         enum Next {
             case runner(Int)
@@ -126,9 +127,12 @@ extension ActorCore {
             case nothing
         }
         let next: Next = withLockReleasingRetired { state in
-            if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty || inboxKeepsSlot(&state, lane: lane),
-                let node = state.placement?.node
+            if state.phase == .alive, let node = state.placement?.node,
+                sharesBatches(lane: lane)
+                    ? state.lanes[lane].runners == 0 && sharedCallsWait(state)
+                    : !state.lanes[lane].mailbox.isEmpty || inboxKeepsSlot(&state, lane: lane)
             {
+                state.lanes[lane].runners += 1
                 return .runner(node)
             }
             state.lanes[lane].running -= 1

@@ -56,19 +56,10 @@ import CCycleCounter
 ///   limit counts every call not yet started; the state API counts held calls as pending
 ///   (``heldCalls``, written by the runner as it starts each).
 ///
-/// Why a threaded lane (limit above 1) takes its calls one at a time, under the lock: a batch
-/// held by one runner waits behind the call that runner is running. If that call blocks until a
-/// later call has run, as a call of a Ray pool may, the later call never runs. The batch would
-/// have to stay claimable by other runners. Another runner would then have to be started when
-/// the running calls stop making progress, which only a clock can tell. This is the cost,
-/// measured with `1:1 actor calls concurrent` (limit 16) and temporary knobs (twenty-ninth
-/// sitting, `--quick`, M calls/s):
-/// - the lane as it is: 2.9-3.0;
-/// - one runner, or two, still taking one call at a time: 2.4-2.9, or 2.5-3.2;
-/// - one runner taking one call at a time, callers pushing into an inbox: 2.3-3.3;
-/// - the same loop on the ordered path (batches and the inbox, limit 1): 5.1-5.5.
-/// The whole gap is in batches: taking one call at a time, each call's lock and mailbox lines
-/// cross between the caller's core and the runner's.
+/// A threaded actor's default lane (limit above 1) takes batches too, but into a queue that all
+/// its runners share, with a watch that adds runners when calls stop starting: a batch held by
+/// one runner would wait behind the call that runner runs, and a threaded actor's call may block
+/// until a later call has run (ActorCore+SharedBatches.swift).
 extension ActorCore {
     /// How long a runner whose callers stream waits before it takes its next batch (the
     /// measurements are in the note above).

@@ -94,6 +94,8 @@ extension ActorCore {
             if case .dead = state.phase { return }
             let limit = options.maxRestarts
             lifeChanges.add(1, ordering: .releasing)
+            // Calls no runner started yet go back in front of the mailbox.
+            returnClaimableCalls(&state)
             // Calls pushed from now on take the lock, and see the new phase.
             if usesInbox {
                 inbox.close(into: &state.lanes[0].mailbox)

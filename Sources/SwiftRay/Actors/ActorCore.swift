@@ -13,10 +13,10 @@ import Synchronization
 /// Thread safety: the life, the mailboxes, the slot counts and the instances it owns are under
 /// one lock (a ``SpinLocked``: every critical section is a few dozen instructions); a caller
 /// that finds it held pushes a default-lane call into the lock-free ``inbox`` instead
-/// (ActorInbox.swift). Calls read
-/// the instance without the lock, from ``instanceSlot``; a restart's new instance replaces it
-/// there, and the old one is kept until no call can still be running on it (see
-/// ``State/retiredInstances``). With `maxConcurrency > 1` calls run in parallel on the same
+/// (ActorInbox.swift); a threaded actor's runners take calls from ``claimable``, under a lock of
+/// its own (ActorCore+SharedBatches.swift). Calls read the instance without the lock, from
+/// ``instanceSlot``; a restart's new instance replaces it there, and the old one is kept until
+/// no call can still be running on it (see ``State/retiredInstances``). With `maxConcurrency > 1` calls run in parallel on the same
 /// instance, as in Ray's threaded actors: the instance must then be thread-safe itself.
 @usableFromInline
 final class ActorCore: @unchecked Sendable {
@@ -39,6 +39,8 @@ final class ActorCore: @unchecked Sendable {
         var mailbox = FIFO<TaskRecord>()
         /// Slots held: runner jobs queued or running, and async calls in flight.
         var running = 0
+        /// Of those, the runner jobs (an async call's `Task` took its runner's slot).
+        var runners = 0
         /// An async actor's lane workers alive (see ActorCore+LaneWorkers.swift); `workers -
         /// running` of them are between calls.
         var workers = 0
@@ -112,6 +114,11 @@ final class ActorCore: @unchecked Sendable {
     let lifeChanges = Atomic<UInt32>(0)
     /// Whether each lane's runner takes its queued calls in batches (ActorCore+Batches.swift).
     let batchedLanes: [Bool]
+    /// A threaded actor's default lane's calls taken in batches, which any of its runners
+    /// starts (ActorCore+SharedBatches.swift); nil for other actors.
+    let claimable: ClaimableCalls?
+    /// Whether the runtime's ``ThreadedLaneWatch`` looks at this actor (``ensureWatched()``).
+    let laneWatched = Atomic<Bool>(false)
     /// By lane: calls its runner took in a batch and has not started yet (the state API counts
     /// them as pending).
     let heldCalls: [CountLine]
@@ -149,6 +156,7 @@ final class ActorCore: @unchecked Sendable {
         self.laneIndex = laneIndex
         batchedLanes = lanes.map { Self.takesCallsInBatches(limit: $0.limit, options: options) }
         usesInbox = batchedLanes[0]
+        claimable = Self.sharesBatches(limit: lanes[0].limit, options: options) ? ClaimableCalls() : nil
         heldCalls = lanes.map { _ in CountLine() }
         state = SpinLocked(State(lanes: lanes))
         loops = options.isAsync ? lanes.indices.map { _ in ActorEventLoop(executor: runtime.executor) } : []
@@ -277,7 +285,8 @@ final class ActorCore: @unchecked Sendable {
     /// A lane may start a call: the actor is alive, the lane has mail and a free slot. Returns
     /// the node to run on; counts the slot for a runner. An async actor's lane asks for its
     /// pump instead, once, and only when none of its workers is between calls (one that is
-    /// takes the mail itself).
+    /// takes the mail itself). A lane with shared batches starts a runner only when it has none
+    /// (ActorCore+SharedBatches.swift).
     func claimSlot(_ state: inout State, lane: Int) -> Int? {
         guard state.phase == .alive, !state.lanes[lane].mailbox.isEmpty,
               state.lanes[lane].running < state.lanes[lane].limit, let node = state.placement?.node
@@ -285,7 +294,9 @@ final class ActorCore: @unchecked Sendable {
         if isAsync {
             guard Self.claimPump(&state.lanes[lane]) else { return nil }
         } else {
+            if state.lanes[lane].runners > 0, sharesBatches(lane: lane) { return nil }
             state.lanes[lane].running += 1
+            state.lanes[lane].runners += 1
         }
         return node
     }
@@ -330,6 +341,7 @@ final class ActorCore: @unchecked Sendable {
                 return (call, nil)
             }
             state.lanes[lane].running -= 1
+            state.lanes[lane].runners -= 1
             let idle = state.isIdle && state.phase == .alive
             return (nil, idle ? state.endWhenIdle : nil)
         }
@@ -378,6 +390,7 @@ final class ActorCore: @unchecked Sendable {
                 // First in line for the rebuilt instance.
                 var requeued = FIFO<TaskRecord>()
                 requeued.append(call)
+                if sharesBatches(lane: lane) { claimable?.takeAll(into: &requeued) }
                 while let next = held.popFirst() { requeued.append(next) }
                 while let next = state.lanes[lane].mailbox.popFirst() { requeued.append(next) }
                 state.lanes[lane].mailbox = requeued

@@ -1,8 +1,10 @@
 /// The job that runs an actor's calls on its domain: takes calls from the mailbox until it is
 /// empty (or the actor stops being alive), yielding its worker at the end of a turn when other
 /// jobs wait for it (RunnerTurn.swift). On a lane that runs one call at a time it takes all
-/// queued calls at once and runs them from its own queue (ActorCore+Batches.swift). Owned by
-/// one queue or one worker at a time, like every ``QueuedJob``.
+/// queued calls at once and runs them from its own queue (ActorCore+Batches.swift); a threaded
+/// actor's default lane takes them in batches that all its runners share
+/// (ActorCore+SharedBatches.swift). Owned by one queue or one worker at a time, like every
+/// ``QueuedJob``.
 final class ActorRunner: QueuedJob, @unchecked Sendable {
     let actor: ActorCore
     /// The lane (concurrency group) whose calls it runs.
@@ -26,10 +28,12 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
         var held = Held()
         var turn = RunnerTurn()
         var thread: CallRunnerThread? = nil
+        if actor.sharesBatches(lane: lane) { actor.ensureWatched() }
         while let call = nextCall(&held, by: worker) {
             if call.isAsyncActorCall {
                 // Its Swift `Task` takes over this runner's slot; a new runner follows it.
                 actor.returnCalls(&held.calls, lane: lane)
+                actor.runnerHandedOff(lane: lane)
                 actor.startCall(call, lane: lane, preference: actor.domainPreference(pinnedDomain))
                 return
             }
@@ -48,6 +52,7 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
     /// mailbox (a batch when the lane takes batches), waiting a moment for mail on the default
     /// lane; nil when there is none (the runner then ends, uncounted).
     private func nextCall(_ held: inout Held, by worker: Worker?) -> TaskRecord? {
+        if let claimable = actor.claimable, lane == 0 { return nextSharedCall(claimable, &held, by: worker) }
         if !held.calls.isEmpty {
             if actor.lifeChanges.load(ordering: .acquiring) == held.lifeChanges, let call = held.calls.popFirst() {
                 actor.heldCalls[lane].set(held.calls.count)
@@ -63,6 +68,25 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
         held.gathers = false
         if lane == 0, actor.mailLinger.wait(by: worker, mailSeemsQueued: { actor.mailSeemsQueued }), let call = takeCall(&held) { return call }
         return actor.nextCall(lane: lane)
+    }
+
+    /// ``nextCall(_:by:)`` on a lane with shared batches: a claimable call, else the mailbox
+    /// as a batch (gathered as an ordered lane's), waiting a moment for mail; nil when there
+    /// is none (the runner then ends, uncounted).
+    private func nextSharedCall(_ claimable: ClaimableCalls, _ held: inout Held, by worker: Worker?) -> TaskRecord? {
+        if let call = claimable.popFirst() { return call }
+        if held.gathers, actor.mailboxHint.seemsNonEmpty { ActorCore.gather(by: worker) }
+        if let (call, count) = actor.takeSharedBatch() {
+            held.gathers = ActorCore.gathersAfter(batchOf: count)
+            return call
+        }
+        held.gathers = false
+        if actor.mailLinger.wait(by: worker, mailSeemsQueued: { actor.mailboxHint.seemsNonEmpty }),
+            let (call, _) = actor.takeSharedBatch()
+        {
+            return call
+        }
+        return actor.nextSharedCall()
     }
 
     /// A call from the mailbox now, if there is one (a batch's first when the lane takes them).

@@ -30,6 +30,8 @@ public final class RayRuntime: Sendable {
     let actorNames = Locked<[String: ActorCore]>([:])
     /// The most recent dead actors' rows (the state API lists them, as Ray does).
     let deadActors = Locked<[ActorInfo]>([])
+    /// Starts more runners for threaded actors whose calls stopped starting.
+    let laneWatch = ThreadedLaneWatch()
     private let closed = Atomic<Bool>(false)
 
     /// Starts the runtime: loads the topology, builds each domain's node (resources), starts the
@@ -98,6 +100,7 @@ public final class RayRuntime: Sendable {
     public func shutdown() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         metrics.withLock { $0?.stop() }
+        laneWatch.close()
         logger.debug("runtime shutting down", metadata: ["objects_alive": "\(store.count)"])
         dispatcher.shutdown()
         store.shutdown()

@@ -112,7 +112,7 @@ extension ActorCore {
             }
             return ActorInfo(
                 actorID: id, className: displayName, name: options.name, state: phase, nodeID: state.placement?.node,
-                deathCause: cause, restarts: state.restarts, pendingCalls: state.pendingCalls + heldCalls.reduce(0) { $0 + $1.value })
+                deathCause: cause, restarts: state.restarts, pendingCalls: state.pendingCalls + heldCalls.reduce(0) { $0 + $1.value } + (claimable?.count ?? 0))
         }
     }
 }

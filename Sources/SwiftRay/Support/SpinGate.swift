@@ -84,7 +84,8 @@ struct SpinGate: ~Copyable {
 /// A value guarded by a ``SpinGate``: for state touched in short critical sections by a
 /// submitter and the workers serving it (a lease queue, an actor's mailboxes and event loops),
 /// where a pthread mutex's two atomic read-modify-writes and calls were a tenth of the
-/// submitter's time. Never hold it across a call that may block or take another such lock.
+/// submitter's time. Never hold it across a call that may block or take another such lock, but
+/// for the one nesting in a fixed order: an actor's lock, then its ``ClaimableCalls``' lock.
 /// Thread-safe.
 final class SpinLocked<Value>: @unchecked Sendable {
     private let gate = SpinGate()
