@@ -23,11 +23,14 @@ import Synchronization
 //   mailbox is empty too, it waits for mail as an ordered lane's runner does, then ends under
 //   the actor's lock, only if neither holds a call (``nextSharedCall()``).
 // - A call may block until a later call has run, or run long. The ``ThreadedLaneWatch`` looks
-//   at the lane every millisecond while it has a runner: when calls wait and none started
-//   since its last look (the queue counts the calls it hands out), it starts a runner for each
-//   waiting call, as far as `maxConcurrency` goes (``watchLook(lastStarted:)``). A blocked call
-//   holds the calls behind it back for at most about two looks, then they run at once: Ray's
-//   pool of threads, started when it is needed.
+//   at the lane every millisecond while it has a runner: when calls waited at its last look
+//   and still wait, and none started in between (the queue counts the calls it hands out), it
+//   starts a runner for each waiting call, as far as `maxConcurrency` goes
+//   (``watchLook(last:)``). A blocked call holds the calls behind it back for at most about
+//   two looks, then they run at once: Ray's pool of threads, started when it is needed. A lane
+//   that was idle and has just been given calls is starting, not stalled: with one look
+//   instead of two, the first round of `1:1 actor calls concurrent` after a pause of the
+//   benchmark's loop started a burst of runners that then fought over the lane.
 // - A runner that hands its slot to an async call's `Task` is a runner no more; if it was the
 //   last and calls wait, it starts the next (``runnerHandedOff(lane:)``). A `Task` whose call
 //   ended turns back into a runner only when the lane has none and calls wait
@@ -104,30 +107,39 @@ extension ActorCore {
         return !state.lanes[0].mailbox.isEmpty || claimable.count > 0
     }
 
-    /// The watch's look at this actor (``ThreadedLaneWatch``): when calls wait and none started
-    /// since the last look (`lastStarted`, updated), starts a runner for each waiting call, as
-    /// far as the lane's free slots go. False when the lane has no runner left: the watch drops
-    /// the actor.
-    func watchLook(lastStarted: inout UInt) -> Bool {
+    /// What the watch saw of the lane at its last look.
+    struct LaneLook {
+        /// The claimable calls' started count.
+        var started: UInt
+        /// Whether calls waited (in the mailbox or the claimable calls).
+        var callsWaited = false
+    }
+
+    /// The watch's look at this actor (``ThreadedLaneWatch``): when calls wait now and waited at
+    /// the last look (`last`, updated), and none started in between, starts a runner for each
+    /// waiting call, as far as the lane's free slots go. Both looks must see calls waiting: a
+    /// lane that was idle and has just been given calls has not stalled, it is starting.
+    /// False when the lane has no runner left: the watch drops the actor.
+    func watchLook(last: inout LaneLook) -> Bool {
         guard let claimable else { return false }
         let started = claimable.started
-        if started != lastStarted {
-            lastStarted = started
-            return true
-        }
-        let (keep, starts, node): (Bool, Int, Int) = withMailboxes { state in
+        let stalledSince = started == last.started && last.callsWaited
+        let (keep, starts, node, waited): (Bool, Int, Int, Bool) = withMailboxes { state in
             if state.lanes[0].runners == 0 {
                 laneWatched.store(false, ordering: .relaxed)
-                return (false, 0, 0)
+                return (false, 0, 0, false)
             }
-            guard state.phase == .alive, let node = state.placement?.node else { return (true, 0, 0) }
             let waiting = state.lanes[0].mailbox.count + claimable.count
+            guard stalledSince, waiting > 0, state.phase == .alive, let node = state.placement?.node else {
+                return (true, 0, 0, waiting > 0)
+            }
             let starts = min(waiting, state.lanes[0].limit - state.lanes[0].running)
-            guard starts > 0 else { return (true, 0, 0) }
+            guard starts > 0 else { return (true, 0, 0, true) }
             state.lanes[0].running += starts
             state.lanes[0].runners += starts
-            return (true, starts, node)
+            return (true, starts, node, true)
         }
+        last = LaneLook(started: started, callsWaited: waited)
         for _ in 0..<starts { startRunner(on: node) }
         return keep
     }

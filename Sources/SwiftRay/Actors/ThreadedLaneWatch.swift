@@ -2,8 +2,8 @@ import Dispatch
 
 /// The clock half of a threaded actor's shared batches (ActorCore+SharedBatches.swift): every
 /// ``intervalNanoseconds`` it looks at each threaded actor whose default lane has a runner, and
-/// when calls wait there and none started since its last look, it starts more runners, one per
-/// waiting call up to the lane's `maxConcurrency`. So a call that blocks (on a lock, a
+/// when calls waited there at two looks in a row and none started in between, it starts more
+/// runners, one per waiting call up to the lane's `maxConcurrency`. So a call that blocks (on a lock, a
 /// semaphore, a later call) or runs long holds the calls queued behind it back for at most
 /// about two intervals, and they then run at once, as on Ray's pool of threads.
 ///
@@ -23,8 +23,8 @@ final class ThreadedLaneWatch: @unchecked Sendable {
 
     private struct Entry {
         let actor: ActorCore
-        /// The lane's started count at the last look.
-        var lastStarted: UInt
+        /// What the last look saw.
+        var last: ActorCore.LaneLook
     }
 
     private struct State {
@@ -50,7 +50,7 @@ final class ThreadedLaneWatch: @unchecked Sendable {
     func watch(_ actor: ActorCore, started: UInt) {
         let (startThread, signal): (Bool, Bool) = state.withLock { state in
             guard !state.closed else { return (false, false) }
-            state.entries.append(Entry(actor: actor, lastStarted: started))
+            state.entries.append(Entry(actor: actor, last: ActorCore.LaneLook(started: started)))
             defer {
                 state.started = true
                 state.parked = false
@@ -97,7 +97,7 @@ final class ThreadedLaneWatch: @unchecked Sendable {
         let looked = state.withLock { $0.entries }
         var kept: [Entry] = []
         kept.reserveCapacity(looked.count)
-        for var entry in looked where entry.actor.watchLook(lastStarted: &entry.lastStarted) {
+        for var entry in looked where entry.actor.watchLook(last: &entry.last) {
             kept.append(entry)
         }
         state.withLock { state in
