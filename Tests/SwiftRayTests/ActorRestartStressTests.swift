@@ -20,8 +20,9 @@ final class InstanceCensus: Sendable {
 }
 
 /// An actor's instance that knows which one it is (1 for the first built) and counts itself
-/// in its census while it lives. Not thread-safe (one call at a time).
-final class NumberedInstance {
+/// in its census while it lives. Thread-safe (immutable; the census is atomic): threaded actors
+/// use it too.
+final class NumberedInstance: Sendable {
     let number: Int
     let census: InstanceCensus
 

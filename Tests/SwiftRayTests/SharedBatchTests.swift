@@ -142,7 +142,7 @@ struct SharedBatchTests {
             let failedOnce = Atomic<Bool>(false)
             let runs = Atomic<Int>(0)
             let options = ActorOptions(maxConcurrency: 4, maxRestarts: 1, maxTaskRetries: 1)
-            let actor = try heldActor(ray, options, hold) { SendableInstance(census: census) }
+            let actor = try heldActor(ray, options, hold) { NumberedInstance(census: census) }
             let failing = try actor.remote { instance -> Int in
                 if !failedOnce.exchange(true, ordering: .sequentiallyConsistent) {
                     throw ActorFatalError("planted")
@@ -210,19 +210,4 @@ struct SharedBatchTests {
             #expect(try ray.get(try actor.remote { $0.maximum }, timeout: 30) <= 3)
         }
     }
-}
-
-/// ``NumberedInstance`` for a threaded actor: its number is immutable, so calls may read it at
-/// once. Thread-safe.
-final class SendableInstance: Sendable {
-    let number: Int
-    let census: InstanceCensus
-
-    init(census: InstanceCensus) {
-        self.census = census
-        number = census.built.add(1, ordering: .sequentiallyConsistent).newValue
-        census.alive.add(1, ordering: .sequentiallyConsistent)
-    }
-
-    deinit { census.alive.subtract(1, ordering: .sequentiallyConsistent) }
 }
