@@ -30,6 +30,10 @@
 /// ends after that call (a cancelled `Task` stays cancelled) and the pump starts another if
 /// mail waits.
 extension ActorCore {
+    /// Calls an async actor's lane worker runs before it lets its event loop's other jobs go
+    /// first (a threaded actor's runner ends its turns as RunnerTurn.swift says).
+    static let callsPerTurn = 256
+
     /// The handle a worker needs to be cancelled with its call. Set by the pump right after the
     /// `Task` is made, before the `Task`'s first job can run: both run on the serial loop,
     /// which orders the write before the worker's read.

@@ -114,8 +114,7 @@ final class ActorCore: @unchecked Sendable {
     let lifeChanges = Atomic<UInt32>(0)
     /// Whether each lane's runner takes its queued calls in batches (ActorCore+Batches.swift).
     let batchedLanes: [Bool]
-    /// A threaded actor's default lane's calls taken in batches, which any of its runners
-    /// starts (ActorCore+SharedBatches.swift); nil for other actors.
+    /// A threaded actor's taken calls, for any of its runners (ActorCore+SharedBatches.swift).
     let claimable: ClaimableCalls?
     /// Whether the runtime's ``ThreadedLaneWatch`` looks at this actor (``ensureWatched()``).
     let laneWatched = Atomic<Bool>(false)
@@ -131,9 +130,6 @@ final class ActorCore: @unchecked Sendable {
     @exclusivity(unchecked) nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// The instance's type, set once before the handle is returned (lookup by name checks it).
     nonisolated(unsafe) var factoryType: ObjectIdentifier?
-    /// Calls an async actor's lane worker runs before it lets its event loop's other jobs go
-    /// first (a threaded actor's runner ends its turns as RunnerTurn.swift says).
-    static let callsPerTurn = 256
 
     init(
         id: TaskID, displayName: String, options: ActorOptions, request: SchedulingRequest, callShape: TaskShape,
