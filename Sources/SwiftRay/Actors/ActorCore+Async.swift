@@ -129,7 +129,7 @@ extension ActorCore {
         let next: Next = withLockReleasingRetired { state in
             if state.phase == .alive, let node = state.placement?.node,
                 sharesBatches(lane: lane)
-                    ? state.lanes[lane].runners == 0 && sharedCallsWait(state)
+                    ? state.lanes[lane].runners == 0 && sharedCallsWaiting(state) > 0
                     : !state.lanes[lane].mailbox.isEmpty || inboxKeepsSlot(&state, lane: lane)
             {
                 state.lanes[lane].runners += 1

@@ -108,13 +108,19 @@ extension ActorCore {
         heldCalls[lane].set(0)
         let deathReason: String? = withMailboxes { state in
             if case let .dead(reason) = state.phase { return reason }
-            while let call = state.lanes[lane].mailbox.popFirst() { batch.append(call) }
-            swap(&batch, &state.lanes[lane].mailbox)
-            if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
+            putInFront(&batch, lane: lane, &state)
             return nil
         }
         guard let deathReason else { return }
         let error = ActorError.actorDied(actor: displayName, reason: deathReason)
         while let call = batch.popFirst() { call.finish(failing: error) }
+    }
+
+    /// Moves `calls` in front of `lane`'s mailbox, leaving `calls` empty. The actor's lock
+    /// held. O(mailbox).
+    func putInFront(_ calls: inout FIFO<TaskRecord>, lane: Int, _ state: inout State) {
+        while let call = state.lanes[lane].mailbox.popFirst() { calls.append(call) }
+        swap(&calls, &state.lanes[lane].mailbox)
+        if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
     }
 }

@@ -72,12 +72,19 @@ extension ActorCore {
     func takeSharedBatch() -> (call: TaskRecord, count: Int)? {
         guard let claimable else { return nil }
         return withMailboxes { state in
-            guard state.phase == .alive, !state.lanes[0].mailbox.isEmpty else { return nil }
+            guard state.phase == .alive else { return nil }
             let count = state.lanes[0].mailbox.count
-            let call = claimable.appendAndPopFirst(&state.lanes[0].mailbox)
-            mailboxHint.note(count: 0)
-            return call.map { ($0, count) }
+            return takeSharedBatch(claimable, &state).map { ($0, count) }
         }
+    }
+
+    /// ``takeSharedBatch()``'s critical section: the mailbox, if it holds calls, into
+    /// `claimable`, and the oldest call popped. The actor's lock held.
+    @inline(__always)
+    private func takeSharedBatch(_ claimable: ClaimableCalls, _ state: inout State) -> TaskRecord? {
+        guard !state.lanes[0].mailbox.isEmpty else { return nil }
+        defer { mailboxHint.note(count: 0) }
+        return claimable.appendAndPopFirst(&state.lanes[0].mailbox)
     }
 
     /// A runner's last look before it ends, under the actor's lock: a call from the mailbox
@@ -85,12 +92,8 @@ extension ActorCore {
     func nextSharedCall() -> TaskRecord? {
         guard let claimable else { return nil }
         let (call, endReason): (TaskRecord?, String?) = withLockReleasingRetired { state in
-            if state.phase == .alive {
-                if !state.lanes[0].mailbox.isEmpty, let call = claimable.appendAndPopFirst(&state.lanes[0].mailbox) {
-                    mailboxHint.note(count: 0)
-                    return (call, nil)
-                }
-                if let call = claimable.popFirst() { return (call, nil) }
+            if state.phase == .alive, let call = takeSharedBatch(claimable, &state) ?? claimable.popFirst() {
+                return (call, nil)
             }
             state.lanes[0].running -= 1
             state.lanes[0].runners -= 1
@@ -101,10 +104,18 @@ extension ActorCore {
         return call
     }
 
-    /// Whether the shared lane has calls no runner took yet. The actor's lock held.
-    func sharedCallsWait(_ state: borrowing State) -> Bool {
-        guard let claimable else { return false }
-        return !state.lanes[0].mailbox.isEmpty || claimable.count > 0
+    /// The shared lane's calls no runner took yet, in the mailbox and the claimable calls. The
+    /// actor's lock held.
+    func sharedCallsWaiting(_ state: borrowing State) -> Int {
+        guard let claimable else { return 0 }
+        return state.lanes[0].mailbox.count + claimable.count
+    }
+
+    /// Counts `count` new runners' slots in `lane`. The actor's lock held.
+    @inline(__always)
+    func claimRunners(_ count: Int, lane: Int, _ state: inout State) {
+        state.lanes[lane].running += count
+        state.lanes[lane].runners += count
     }
 
     /// What the watch saw of the lane at its last look.
@@ -129,14 +140,13 @@ extension ActorCore {
                 laneWatched.store(false, ordering: .relaxed)
                 return (false, 0, 0, false)
             }
-            let waiting = state.lanes[0].mailbox.count + claimable.count
+            let waiting = sharedCallsWaiting(state)
             guard stalledSince, waiting > 0, state.phase == .alive, let node = state.placement?.node else {
                 return (true, 0, 0, waiting > 0)
             }
             let starts = min(waiting, state.lanes[0].limit - state.lanes[0].running)
             guard starts > 0 else { return (true, 0, 0, true) }
-            state.lanes[0].running += starts
-            state.lanes[0].runners += starts
+            claimRunners(starts, lane: 0, &state)
             return (true, starts, node, true)
         }
         last = LaneLook(started: started, callsWaited: waited)
@@ -151,11 +161,10 @@ extension ActorCore {
         let node: Int? = withMailboxes { state in
             state.lanes[lane].runners -= 1
             guard sharesBatches(lane: lane), state.lanes[0].runners == 0, state.phase == .alive,
-                state.lanes[0].running < state.lanes[0].limit, sharedCallsWait(state),
+                state.lanes[0].running < state.lanes[0].limit, sharedCallsWaiting(state) > 0,
                 let node = state.placement?.node
             else { return nil }
-            state.lanes[0].running += 1
-            state.lanes[0].runners += 1
+            claimRunners(1, lane: 0, &state)
             return node
         }
         if let node { startRunner(on: node) }
@@ -167,9 +176,6 @@ extension ActorCore {
         guard let claimable else { return }
         var calls = FIFO<TaskRecord>()
         claimable.takeAll(into: &calls)
-        guard !calls.isEmpty else { return }
-        while let call = state.lanes[0].mailbox.popFirst() { calls.append(call) }
-        state.lanes[0].mailbox = calls
-        mailboxHint.note(count: calls.count)
+        if !calls.isEmpty { putInFront(&calls, lane: 0, &state) }
     }
 }

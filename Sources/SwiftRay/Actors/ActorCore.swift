@@ -291,8 +291,7 @@ final class ActorCore: @unchecked Sendable {
             guard Self.claimPump(&state.lanes[lane]) else { return nil }
         } else {
             if state.lanes[lane].runners > 0, sharesBatches(lane: lane) { return nil }
-            state.lanes[lane].running += 1
-            state.lanes[lane].runners += 1
+            claimRunners(1, lane: lane, &state)
         }
         return node
     }
