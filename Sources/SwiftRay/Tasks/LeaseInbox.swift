@@ -53,11 +53,15 @@ struct LeaseInbox: ~Copyable, @unchecked Sendable {
     }
 
     /// Pushes `task`, taking a reference, unless the inbox is closed; whether it was pushed.
-    /// Lock-free: one compare-and-exchange, repeated only when another push came between.
+    /// Lock-free: one compare-and-exchange, repeated only when the word was not what it
+    /// guessed. The first guess is an open, empty inbox (what a runner's take leaves), not a
+    /// load: the word's line is usually the runner's, and a load then an exchange fetched it
+    /// twice, shared then owned (46% and 49% of the push's samples in `single client tasks
+    /// async`, 11% of the caller's). A failed exchange returns the word with the line owned, so
+    /// the second try usually succeeds at once. A closed inbox costs a retain and release more.
     @inline(__always)
     func push(_ task: TaskRecord) -> Bool {
-        var old = word.load(ordering: .relaxed)
-        guard old & Self.closedBit == 0 else { return false }
+        var old: UInt = 0
         let address = UInt(bitPattern: Unmanaged.passRetained(task).toOpaque())
         while true {
             RecordChain.setNext(of: address, to: old)
