@@ -41,7 +41,7 @@ final class ActorCore: @unchecked Sendable {
         var running = 0
         /// Of those, the runner jobs (an async call's `Task` took its runner's slot).
         var runners = 0
-        /// An async actor's live lane workers (ActorCore+LaneWorkers.swift); `running` are busy.
+        /// An async actor's live lane workers (ActorCore+LaneWorkers.swift), `running` of them busy.
         var workers = 0
         /// An async actor's lane asked its event loop to run its pump, which has not run yet.
         var pumpRequested = false
@@ -130,7 +130,7 @@ final class ActorCore: @unchecked Sendable {
     let inbox = ActorInbox()
     /// How long a runner of the default lane waits for mail before it ends (MailLinger.swift).
     let mailLinger = MailLinger()
-    private let hotEnd = CacheLinePadding()
+    private let hotEnd = CacheLinePadding()  // and apart from whatever the allocator puts next
 
     init(
         id: TaskID, displayName: String, options: ActorOptions, request: SchedulingRequest, callShape: TaskShape,
