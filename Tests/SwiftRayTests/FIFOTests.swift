@@ -79,4 +79,25 @@ struct FIFOTests {
         }
         #expect(live.count.load(ordering: .relaxed) == 0)
     }
+
+    @Test("moving everything to another ring keeps order, empties the source and lets go of nothing")
+    func moveAll() {
+        let live = LiveCount()
+        do {
+            var source = FIFO<Element>()
+            var target = FIFO<Element>()
+            for value in 0..<20 { source.append(Element(value, live: live)) }
+            source.moveAll(to: &target)  // into an empty ring: swapped
+            #expect(source.isEmpty && target.count == 20)
+            for value in 20..<45 { source.append(Element(value, live: live)) }
+            _ = source.popFirst()  // the head off 0, so the copy wraps
+            source.append(Element(45, live: live))
+            source.moveAll(to: &target)  // into a non-empty ring: appended
+            #expect(source.isEmpty)
+            var order: [Int] = []
+            while let element = target.popFirst() { order.append(element.value) }
+            #expect(order == Array(0..<20) + Array(21...45))
+        }
+        #expect(live.count.load(ordering: .relaxed) == 0)
+    }
 }

@@ -119,7 +119,7 @@ extension ActorCore {
     /// Moves `calls` in front of `lane`'s mailbox, leaving `calls` empty. The actor's lock
     /// held. O(mailbox).
     func putInFront(_ calls: inout FIFO<TaskRecord>, lane: Int, _ state: inout State) {
-        while let call = state.lanes[lane].mailbox.popFirst() { calls.append(call) }
+        state.lanes[lane].mailbox.moveAll(to: &calls)
         swap(&calls, &state.lanes[lane].mailbox)
         if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
     }

@@ -387,10 +387,8 @@ final class ActorCore: @unchecked Sendable {
                 var requeued = FIFO<TaskRecord>()
                 requeued.append(call)
                 if sharesBatches(lane: lane) { claimable?.takeAll(into: &requeued) }
-                while let next = held.popFirst() { requeued.append(next) }
-                while let next = state.lanes[lane].mailbox.popFirst() { requeued.append(next) }
-                state.lanes[lane].mailbox = requeued
-                if lane == 0 { mailboxHint.note(count: requeued.count) }
+                held.moveAll(to: &requeued)
+                putInFront(&requeued, lane: lane, &state)
             }
         } else {
             call.finish(failing: ActorError.actorDied(actor: displayName, reason: "a call failed: \(fatal.reason)"))

@@ -33,11 +33,7 @@ final class ClaimableCalls: @unchecked Sendable {
     /// O(batch).
     func appendAndPopFirst(_ batch: inout FIFO<TaskRecord>) -> TaskRecord? {
         queue.withLock { queue in
-            if queue.calls.isEmpty {
-                swap(&queue.calls, &batch)
-            } else {
-                while let call = batch.popFirst() { queue.calls.append(call) }
-            }
+            batch.moveAll(to: &queue.calls)
             guard let call = queue.calls.popFirst() else { return nil }
             queue.started &+= 1
             return call
@@ -47,9 +43,7 @@ final class ClaimableCalls: @unchecked Sendable {
     /// Moves every call out, oldest first, to the back of `calls` (the actor stops being alive,
     /// or a fatal error requeues its lane). The actor's lock held. O(count).
     func takeAll(into calls: inout FIFO<TaskRecord>) {
-        queue.withLock { queue in
-            while let call = queue.calls.popFirst() { calls.append(call) }
-        }
+        queue.withLock { $0.calls.moveAll(to: &calls) }
     }
 
     /// Calls waiting. O(1).

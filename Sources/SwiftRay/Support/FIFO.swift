@@ -28,6 +28,13 @@ struct FIFO<Element> {
         count += 1
     }
 
+    /// Moves every element to the back of `other`, oldest first, leaving this one empty: the
+    /// rings are swapped when `other` is empty. O(1) then, else O(count).
+    mutating func moveAll(to other: inout FIFO) {
+        if other.isEmpty { return swap(&self, &other) }
+        while let element = popFirst() { other.append(element) }
+    }
+
     /// Takes the front element. O(1).
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
