@@ -95,10 +95,7 @@ extension ActorCore {
             if state.phase == .alive, let call = takeSharedBatch(claimable, &state) ?? claimable.popFirst() {
                 return (call, nil)
             }
-            state.lanes[0].running -= 1
-            state.lanes[0].runners -= 1
-            let idle = state.isIdle && state.phase == .alive
-            return (nil, idle ? state.endWhenIdle : nil)
+            return (nil, runnerEnded(lane: 0, &state))
         }
         if let endReason { die(reason: endReason, restartable: false) }
         return call

@@ -16,8 +16,9 @@ import Synchronization
 /// (ActorInbox.swift); a threaded actor's runners take calls from ``claimable``, under a lock of
 /// its own (ActorCore+SharedBatches.swift). Calls read the instance without the lock, from
 /// ``instanceSlot``; a restart's new instance replaces it there, and the old one is kept until
-/// no call can still be running on it (see ``State/retiredInstances``). With `maxConcurrency > 1` calls run in parallel on the same
-/// instance, as in Ray's threaded actors: the instance must then be thread-safe itself.
+/// no call can still be running on it (see ``State/retiredInstances``). With
+/// `maxConcurrency > 1` calls run in parallel on the same instance, as in Ray's threaded
+/// actors: the instance must then be thread-safe itself.
 @usableFromInline
 final class ActorCore: @unchecked Sendable {
     /// Where the actor is in its life.
@@ -336,10 +337,7 @@ final class ActorCore: @unchecked Sendable {
                 if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
                 return (call, nil)
             }
-            state.lanes[lane].running -= 1
-            state.lanes[lane].runners -= 1
-            let idle = state.isIdle && state.phase == .alive
-            return (nil, idle ? state.endWhenIdle : nil)
+            return (nil, runnerEnded(lane: lane, &state))
         }
         if let endReason { die(reason: endReason, restartable: false) }
         return call

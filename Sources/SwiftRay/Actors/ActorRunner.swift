@@ -101,6 +101,15 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
 }
 
 extension ActorCore {
+    /// A runner of `lane` found nothing to run and ends: its slot is freed. Returns why the
+    /// actor must now end (its last handle went and it is idle), else nil; the caller calls
+    /// ``die(reason:restartable:)`` with it after the lock. The actor's lock held.
+    func runnerEnded(lane: Int, _ state: inout State) -> String? {
+        state.lanes[lane].running -= 1
+        state.lanes[lane].runners -= 1
+        return state.isIdle && state.phase == .alive ? state.endWhenIdle : nil
+    }
+
     /// Ends the actor once the calls already queued have run (its last handle went).
     func endWhenIdle(reason: String) {
         let endNow: Bool = withMailboxes { state in

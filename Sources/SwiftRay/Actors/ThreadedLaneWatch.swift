@@ -3,9 +3,9 @@ import Dispatch
 /// The clock half of a threaded actor's shared batches (ActorCore+SharedBatches.swift): every
 /// ``intervalNanoseconds`` it looks at each threaded actor whose default lane has a runner, and
 /// when calls waited there at two looks in a row and none started in between, it starts more
-/// runners, one per waiting call up to the lane's `maxConcurrency`. So a call that blocks (on a lock, a
-/// semaphore, a later call) or runs long holds the calls queued behind it back for at most
-/// about two intervals, and they then run at once, as on Ray's pool of threads.
+/// runners, one per waiting call up to the lane's `maxConcurrency`. So a call that blocks (on a
+/// lock, a semaphore, a later call) or runs long holds the calls queued behind it back for at
+/// most about two intervals, and they then run at once, as on Ray's pool of threads.
 ///
 /// One thread per runtime, started through Dispatch when the first threaded actor gets a runner;
 /// it parks, using no CPU, while no actor is watched. An actor is watched from its lane's first

@@ -61,8 +61,9 @@ final class ObjectTable: @unchecked Sendable {
         /// shards) that each took one number per call from the one shared count moved its
         /// line between their cores at every call (in `n:n actor calls async`, 2.4% of both
         /// workers' samples; without it the line ran 1.06x as fast); a block per shard, taken
-        /// under the lock the call's insert holds anyway, writes that line once per 256 calls. Numbers are unique, and increase with each thread's calls; across
-        /// threads they say nothing about order.
+        /// under the lock the call's insert holds anyway, writes that line once per 256 calls.
+        /// Numbers are unique, and increase with each thread's calls; across threads they say
+        /// nothing about order.
         @inline(__always)
         mutating func takeTaskNumber(from count: CountLine) -> UInt64 {
             if nextTaskNumber == taskNumbersEnd {

@@ -110,9 +110,11 @@ extension ActorCore {
             case .restarting: (.restarting, nil)
             case let .dead(reason): (.dead, reason)
             }
+            // Taken but not started: held by an ordered lane's runner, or claimable on a shared lane.
+            let taken = heldCalls.reduce(0) { $0 + $1.value } + (claimable?.count ?? 0)
             return ActorInfo(
                 actorID: id, className: displayName, name: options.name, state: phase, nodeID: state.placement?.node,
-                deathCause: cause, restarts: state.restarts, pendingCalls: state.pendingCalls + heldCalls.reduce(0) { $0 + $1.value } + (claimable?.count ?? 0))
+                deathCause: cause, restarts: state.restarts, pendingCalls: state.pendingCalls + taken)
         }
     }
 }
