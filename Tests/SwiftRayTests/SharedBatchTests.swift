@@ -168,7 +168,7 @@ struct SharedBatchTests {
         try withRuntime { ray in
             let actor = try ray.actor(ActorOptions(maxConcurrency: 2)) { CallTally() }
             #expect(try ray.get(try actor.remote { $0.bump() }, timeout: 30) == 1)
-            #expect(waitUntil { ray.laneWatch.watchedCount == 0 })
+            #expect(waitUntil { ray.stallWatch.watchedCount == 0 })
             let signal = DispatchSemaphore(value: 0)
             let waiter = try actor.remote { _ in signal.wait(timeout: .now() + 30) == .success }
             let signaller = try actor.remote { _ in
@@ -177,7 +177,7 @@ struct SharedBatchTests {
             }
             #expect(try ray.get(waiter, timeout: 60))
             #expect(try ray.get(signaller, timeout: 60))
-            #expect(waitUntil { ray.laneWatch.watchedCount == 0 })
+            #expect(waitUntil { ray.stallWatch.watchedCount == 0 })
             #expect(waitUntil { actor.core.state.withLock { $0.lanes[0].running == 0 && $0.lanes[0].runners == 0 } })
         }
     }

@@ -22,7 +22,7 @@ import Synchronization
 //   (``takeSharedBatch()``: the actor's lock, then the queue's lock, one swap); when the
 //   mailbox is empty too, it waits for mail as an ordered lane's runner does, then ends under
 //   the actor's lock, only if neither holds a call (``nextSharedCall()``).
-// - A call may block until a later call has run, or run long. The ``ThreadedLaneWatch`` looks
+// - A call may block until a later call has run, or run long. The ``StallWatch`` looks
 //   at the lane every millisecond while it has a runner: when calls waited at its last look
 //   and still wait, and none started in between (the queue counts the calls it hands out), it
 //   starts a runner for each waiting call, as far as `maxConcurrency` goes
@@ -56,7 +56,7 @@ extension ActorCore {
     @inline(__always)
     func sharesBatches(lane: Int) -> Bool { lane == 0 && claimable != nil }
 
-    /// Has the ``ThreadedLaneWatch`` look at this actor, unless it does already. A runner of
+    /// Has the ``StallWatch`` look at this actor, unless it does already. A runner of
     /// the lane calls it as it starts: the watch drops an actor (the flag cleared under the
     /// actor's lock) only when the lane has no runner, so a runner started after that sees
     /// the flag clear.
@@ -64,7 +64,7 @@ extension ActorCore {
         guard let claimable, !laneWatched.load(ordering: .relaxed),
             !laneWatched.exchange(true, ordering: .acquiringAndReleasing)
         else { return }
-        runtime.laneWatch.watch(self, started: claimable.started)
+        runtime.stallWatch.watch(self, started: claimable.started)
     }
 
     /// Moves the mailbox into the claimable calls and pops the oldest call, with the number of
@@ -115,23 +115,15 @@ extension ActorCore {
         state.lanes[lane].runners += count
     }
 
-    /// What the watch saw of the lane at its last look.
-    struct LaneLook {
-        /// The claimable calls' started count.
-        var started: UInt
-        /// Whether calls waited (in the mailbox or the claimable calls).
-        var callsWaited = false
-    }
-
-    /// The watch's look at this actor (``ThreadedLaneWatch``): when calls wait now and waited at
+    /// The watch's look at this actor (``StallWatch``): when calls wait now and waited at
     /// the last look (`last`, updated), and none started in between, starts a runner for each
     /// waiting call, as far as the lane's free slots go. Both looks must see calls waiting: a
     /// lane that was idle and has just been given calls has not stalled, it is starting.
     /// False when the lane has no runner left: the watch drops the actor.
-    func watchLook(last: inout LaneLook) -> Bool {
+    func watchLook(last: inout StallLook) -> Bool {
         guard let claimable else { return false }
         let started = claimable.started
-        let stalledSince = started == last.started && last.callsWaited
+        let stalledSince = started == last.started && last.waited
         let (keep, starts, node, waited): (Bool, Int, Int, Bool) = withMailboxes { state in
             if state.lanes[0].runners == 0 {
                 laneWatched.store(false, ordering: .relaxed)
@@ -146,7 +138,7 @@ extension ActorCore {
             claimRunners(starts, lane: 0, &state)
             return (true, starts, node, true)
         }
-        last = LaneLook(started: started, callsWaited: waited)
+        last = StallLook(started: started, waited: waited)
         for _ in 0..<starts { startRunner(on: node) }
         return keep
     }

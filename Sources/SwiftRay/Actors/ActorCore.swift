@@ -20,7 +20,7 @@ import Synchronization
 /// `maxConcurrency > 1` calls run in parallel on the same instance, as in Ray's threaded
 /// actors: the instance must then be thread-safe itself.
 @usableFromInline
-final class ActorCore: @unchecked Sendable {
+final class ActorCore: StallWatched, @unchecked Sendable {
     /// Where the actor is in its life.
     enum Phase: Equatable {
         /// Waiting for the scheduler to place it (or for its factory to run).
@@ -107,7 +107,7 @@ final class ActorCore: @unchecked Sendable {
     let batchedLanes: [Bool]
     /// A threaded actor's taken calls, for any of its runners (ActorCore+SharedBatches.swift).
     let claimable: ClaimableCalls?
-    /// Whether the runtime's ``ThreadedLaneWatch`` looks at this actor (``ensureWatched()``).
+    /// Whether the runtime's ``StallWatch`` looks at this actor (``ensureWatched()``).
     let laneWatched = Atomic<Bool>(false)
     /// By lane: calls its runner took in a batch and has not started yet (the state API counts
     /// them as pending).

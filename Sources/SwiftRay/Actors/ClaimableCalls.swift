@@ -2,7 +2,7 @@
 /// started yet: one queue that every runner of the lane pops from, so that a batch one runner
 /// took never waits behind the call that runner is running (the protocol:
 /// ActorCore+SharedBatches.swift). It also counts the calls started from it, which is how
-/// ``ThreadedLaneWatch`` tells that a lane stopped making progress.
+/// ``StallWatch`` tells that a lane stopped making progress.
 ///
 /// Thread-safe: its own ``SpinLocked``. Calls are added only with the actor's lock held, which
 /// is then taken first (the one place two such locks nest: the actor's, then this one); popping

@@ -33,12 +33,14 @@ import Synchronization
 // threaded actor, and a runner that ended at once instead of yielding for the caller's next
 // call made `1:1 actor calls concurrent` twice as slow (measured, fourteenth sitting).
 
-/// An actor's adaptive wait for mail on its default lane (the design note above). Thread-safe:
+/// An actor's adaptive wait for mail on its default lane, and a lease queue's for its next task
+/// (the design note above). Thread-safe:
 /// relaxed atomics, since a stale value only changes how long one runner spins.
 struct MailLinger: ~Copyable, Sendable {
     /// The wait after a long gap, or before any: ``LeaseRunner``'s.
     static let shortNanoseconds = LeaseRunner.lingerSpinNanoseconds
-    /// The wait after a gap shorter than itself.
+    /// An actor's wait after a gap shorter than itself (a lease queue's is longer:
+    /// ``LeaseDemand/lingerLongNanoseconds``).
     static let longNanoseconds = 100_000
     /// Spins between two looks at the worker's other work.
     static let spinsPerWorkCheck = 32
@@ -46,13 +48,15 @@ struct MailLinger: ~Copyable, Sendable {
     /// When the mailbox ran empty before the last runner gave up (monotonic nanoseconds; 0:
     /// no runner gave up yet).
     private let idleSince = Atomic<Int>(0)
-    /// Whether the next runner waits ``longNanoseconds``.
+    /// Whether the next runner waits ``longBudget``.
     private let waitsLong = Atomic<Bool>(false)
+    /// The wait after a gap shorter than itself.
+    let longBudget: Int
 
-    init() {}
+    init(longNanoseconds: Int = Self.longNanoseconds) { longBudget = longNanoseconds }
 
     /// The current budget, in nanoseconds.
-    var budget: Int { waitsLong.load(ordering: .relaxed) ? Self.longNanoseconds : Self.shortNanoseconds }
+    var budget: Int { waitsLong.load(ordering: .relaxed) ? longBudget : Self.shortNanoseconds }
 
     /// Waits for `hint` to show mail, up to the budget (spinning; giving up early when `worker`
     /// has other work), then a few yields; whether mail seems to have come. A runner that gives
@@ -103,7 +107,7 @@ struct MailLinger: ~Copyable, Sendable {
     func runnerStarting(now: Int = MonotonicClock.nanoseconds) {
         let since = idleSince.load(ordering: .relaxed)
         guard since != 0 else { return }
-        let long = now &- since < Self.longNanoseconds
+        let long = now &- since < longBudget
         if waitsLong.load(ordering: .relaxed) != long { waitsLong.store(long, ordering: .relaxed) }
     }
 }

@@ -30,8 +30,9 @@ public final class RayRuntime: Sendable {
     let actorNames = Locked<[String: ActorCore]>([:])
     /// The most recent dead actors' rows (the state API lists them, as Ray does).
     let deadActors = Locked<[ActorInfo]>([])
-    /// Starts more runners for threaded actors whose calls stopped starting.
-    let laneWatch = ThreadedLaneWatch()
+    /// Starts more runners for threaded actors whose calls stopped starting, and asks for more
+    /// leases for task queues whose tasks did.
+    let stallWatch = StallWatch()
     private let closed = Atomic<Bool>(false)
 
     /// Starts the runtime: loads the topology, builds each domain's node (resources), starts the
@@ -80,7 +81,8 @@ public final class RayRuntime: Sendable {
         self.options = options
         events = options.recordTaskEvents ? TaskEventLog(capacity: options.taskEventCapacity, executor: executor) : nil
         dispatcher = TaskDispatcher(
-            scheduler: scheduler, executor: executor, runtimeID: ObjectIdentifier(store), events: events)
+            scheduler: scheduler, executor: executor, runtimeID: ObjectIdentifier(store), events: events,
+            stallWatch: stallWatch)
         if let interval = options.metricsInterval {
             let sampler = RuntimeMetrics(runtime: self, interval: interval)
             metrics.withLock { $0 = sampler }
@@ -100,7 +102,7 @@ public final class RayRuntime: Sendable {
     public func shutdown() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         metrics.withLock { $0?.stop() }
-        laneWatch.close()
+        stallWatch.close()
         logger.debug("runtime shutting down", metadata: ["objects_alive": "\(store.count)"])
         dispatcher.shutdown()
         store.shutdown()

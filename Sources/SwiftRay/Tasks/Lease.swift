@@ -1,4 +1,3 @@
-import Glibc
 import Synchronization
 
 /// A worker lease: the resources of one scheduling class granted by the scheduler on one node
@@ -44,26 +43,15 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
     /// retain and release around each task wrote its reference count from every worker.
     private let dispatcher: Unmanaged<TaskDispatcher>
     /// How long an idle runner keeps its lease waiting for the next task of its class, spinning
-    /// then yielding: a driver that submits tasks one by one (or a little slower than they run)
-    /// would otherwise make every task pay for a lease request, a scheduler pass and a worker
-    /// wake-up (tens of microseconds when the worker parked). Ray's core worker keeps idle
-    /// leased workers for the same reason. At most ``LeaseQueue/maxLingeringRunners`` of one
-    /// queue's runners wait at once; the others end when the queue is empty.
+    /// then yielding, after a long gap (or before any): a driver that submits tasks one by one
+    /// (or a little slower than they run) would otherwise make every task pay for a lease
+    /// request, a scheduler pass and a worker wake-up (tens of microseconds when the worker
+    /// parked). Ray's core worker keeps idle leased workers for the same reason. After short
+    /// gaps the wait is longer (the queue's ``LeaseQueue/linger``, MailLinger.swift). At most
+    /// ``LeaseQueue/maxLingeringRunners`` of one queue's runners wait at once; the others end
+    /// when the queue is empty.
     static let lingerSpinNanoseconds = 5_000
     static let lingerYields = 8
-
-    /// Waits briefly for the queue to get a task; whether one came.
-    private func lingered(on queue: LeaseQueue) -> Bool {
-        let deadline = MonotonicClock.nanoseconds &+ Self.lingerSpinNanoseconds
-        repeat {
-            if queue.seemsNonEmpty { return true }
-        } while MonotonicClock.nanoseconds < deadline
-        for _ in 0..<Self.lingerYields {
-            sched_yield()
-            if queue.seemsNonEmpty { return true }
-        }
-        return false
-    }
 
     init(lease: Lease, dispatcher: TaskDispatcher) {
         self.lease = lease
@@ -81,13 +69,20 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
         var finished = false
         let queue = lease.queue
         var thread: CallRunnerThread? = nil
+        // Whether the last take from the inbox was a few tasks of a streaming caller: the
+        // runner then waits a moment before it takes the next (ActorCore+Batches.swift).
+        var gathers = false
+        // Tasks to run before the next one is timed (LeaseDemand.swift).
+        var untilSample = 0
         while true {
-            let (next, wantsLease) = queue.next(finishedOne: finished)
+            if gathers, queue.onlyInboxSeemsNonEmpty { ActorCore.gather(by: worker) }
+            let (next, wantsLease, took) = queue.next(finishedOne: finished)
+            if took > 0 { gathers = ActorCore.gathersAfter(batchOf: took) }
             finished = false
             if wantsLease { dispatcher.requestLease(for: queue) }
             guard let task = next else {
                 if queue.startLingering() {
-                    let caught = lingered(on: queue)
+                    let caught = queue.linger.wait(by: worker) { queue.seemsNonEmpty }
                     queue.stopLingering()
                     if caught { continue }
                 }
@@ -98,7 +93,15 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
                 continue
             }
             if thread == nil { thread = CallRunnerThread(shape: queue.shape) }
-            dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)
+            if untilSample == 0 {
+                let start = MonotonicClock.nanoseconds
+                dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)
+                queue.runTime.record(MonotonicClock.nanoseconds &- start)
+                untilSample = TaskRunTime.sampleEvery &- 1
+            } else {
+                dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)
+                untilSample &-= 1
+            }
             finished = true
             if turn.isOver(after: worker) {
                 queue.finishedOne()

@@ -6,7 +6,8 @@
 /// (``LeaseRunner``) and is given back when the queue is empty. The scheduler's books therefore
 /// stay exact (a running lease holds exactly what its task asked for) while the scheduler is
 /// consulted once per lease, not once per task. A queue asks for one more lease whenever it holds
-/// more tasks than it has running leases and no request is outstanding.
+/// more tasks than it has running leases and no request is outstanding, unless its tasks are
+/// short and a running lease's runner can drain them soon (LeaseDemand.swift).
 ///
 /// One queue per (scheduling class, preferred node): tasks with the same resources and strategy
 /// whose arguments live on the same node (or with no preference) share leases.
@@ -28,6 +29,10 @@ final class LeaseQueue: @unchecked Sendable {
         var busyRunners = 0
         /// Whether a lease request is with the scheduler.
         var requestOutstanding = false
+        /// Tasks taken by runners so far (the ``StallWatch`` compares two looks).
+        var started: UInt = 0
+        /// Whether the ``StallWatch`` looks at this queue.
+        var watched = false
     }
 
     /// The class this queue serves; set once by the shape that owns the queue, before use.
@@ -60,6 +65,10 @@ final class LeaseQueue: @unchecked Sendable {
     let maxLingeringRunners: Int
     /// The most runners of one queue that wait for its next task where workers are plenty.
     static let lingeringRunnersCap = 2
+    /// How long an idle runner waits for the next task: adapting to the gaps its callers leave.
+    let linger = MailLinger(longNanoseconds: LeaseDemand.lingerLongNanoseconds)
+    /// How long its tasks run, sampled by its runners.
+    let runTime = TaskRunTime()
 
     init(preferredNode: Int?, leaseLimit: Int) {
         self.preferredNode = preferredNode
@@ -77,24 +86,41 @@ final class LeaseQueue: @unchecked Sendable {
         return state.withLock { state in
             state.tasks.append(task)
             queuedHint.note(count: state.tasks.count)
-            return wantsLease(&state)
+            guard wantsLease(&state) else { return false }
+            // A lease starts for new work: the gap since the last runner gave up sets the next
+            // runners' linger.
+            if state.runningLeases == 0 { linger.runnerStarting() }
+            return true
         }
     }
 
     /// The next task for a running lease, one at a time (a long task never holds others back
     /// while another lease could run them). `finishedOne`: the runner finished its previous task.
-    /// Also says whether one more lease is wanted for what remains queued.
+    /// Also says whether one more lease is wanted for what remains queued, and how many tasks
+    /// it took from the inbox (0 when it took none).
     @inline(__always)
-    func next(finishedOne: Bool) -> (task: TaskRecord?, wantsLease: Bool) {
+    func next(finishedOne: Bool) -> (task: TaskRecord?, wantsLease: Bool, tookFromInbox: Int) {
         state.withLock { state in
             if finishedOne { state.busyRunners -= 1 }
-            if state.tasks.isEmpty { inbox.take(into: &state.tasks) }
-            guard let task = state.tasks.popFirst() else { return (nil, false) }
+            var took = 0
+            if state.tasks.isEmpty {
+                inbox.take(into: &state.tasks)
+                took = state.tasks.count
+            }
+            guard let task = state.tasks.popFirst() else { return (nil, false, 0) }
             state.busyRunners += 1
+            state.started &+= 1
             queuedHint.note(count: state.tasks.count)
-            return (task, wantsLease(&state))
+            if wantsLease(&state) { return (task, true, took) }
+            settleInbox(&state)  // the run time may have changed since the last settle
+            return (task, false, took)
         }
     }
+
+    /// Whether tasks seem to be in the inbox and none in the queue (a hint: a runner that
+    /// gathers waits only for what callers still push).
+    @inline(__always)
+    var onlyInboxSeemsNonEmpty: Bool { !queuedHint.seemsNonEmpty && inbox.seemsNonEmpty }
 
     /// The runner finished its task and leaves its worker for a while (it stays leased).
     func finishedOne() {
@@ -141,13 +167,45 @@ final class LeaseQueue: @unchecked Sendable {
         }
     }
 
-    /// A lease was granted: its runner starts. Returns whether yet another lease is wanted.
-    func leaseGranted() -> Bool {
+    /// A lease was granted: its runner starts. Returns whether yet another lease is wanted, and
+    /// the started count when the caller must have the ``StallWatch`` look at this queue (it
+    /// was not watched).
+    func leaseGranted() -> (wantsLease: Bool, watchFrom: UInt?) {
         state.withLock { state in
             state.requestOutstanding = false
             state.runningLeases += 1
             settleInbox(&state)
-            return wantsLease(&state)
+            return (wantsLease(&state), claimWatch(&state))
+        }
+    }
+
+    /// The started count, when the queue now has a running lease and is not watched (it is
+    /// then); else nil. Lock held.
+    private func claimWatch(_ state: inout State) -> UInt? {
+        guard !state.watched, state.runningLeases > 0 else { return nil }
+        state.watched = true
+        return state.started
+    }
+
+    /// The ``StallWatch``'s look (LeaseDemand.swift): when tasks wait now and waited at the last
+    /// look, and no runner took one in between, the queue forgets its tasks' run time (one runs
+    /// long) and asks for a lease when one is wanted. Returns whether to keep watching, and
+    /// whether the caller must ask the scheduler for a lease.
+    func stallLook(last: inout StallLook) -> (keep: Bool, wantsLease: Bool) {
+        state.withLock { state in
+            guard state.runningLeases > 0 else {
+                state.watched = false
+                return (false, false)
+            }
+            if state.tasks.isEmpty { inbox.take(into: &state.tasks) }
+            let waiting = !state.tasks.isEmpty
+            let stalled = waiting && last.waited && last.started == state.started
+            last = StallLook(started: state.started, waited: waiting)
+            guard stalled else { return (true, false) }
+            runTime.forget()
+            if wantsLease(&state) { return (true, true) }
+            settleInbox(&state)
+            return (true, false)
         }
     }
 
@@ -172,12 +230,14 @@ final class LeaseQueue: @unchecked Sendable {
         }
     }
 
-    /// The blocked task resumed.
-    func runnerResumed() {
+    /// The blocked task resumed. Returns the started count when the caller must have the
+    /// ``StallWatch`` look at this queue again (it dropped it while no lease ran).
+    func runnerResumed() -> UInt? {
         state.withLock { state in
             state.runningLeases += 1
             state.busyRunners += 1
             settleInbox(&state)
+            return claimWatch(&state)
         }
     }
 
@@ -195,13 +255,17 @@ final class LeaseQueue: @unchecked Sendable {
     }
 
     /// One more lease is wanted when more tasks wait than idle runners can take, below the
-    /// limit, and no request is outstanding already; the request is then outstanding (and the
-    /// inbox open). Exact: while the inbox is closed the queue holds every task, and while it
-    /// is open no lease is wanted.
+    /// limit, no request is outstanding already, and, with short tasks and a lease running, the
+    /// backlog is worth a lease (``LeaseDemand``); the request is then outstanding (and the
+    /// inbox open). While the inbox is closed the queue holds every task; while it is open, no
+    /// push wants a lease, and a running runner or the watch weighs what it holds.
     @inline(__always)
     private func wantsLease(_ state: inout State) -> Bool {
-        let idle = state.runningLeases - state.busyRunners
-        guard !state.requestOutstanding, state.tasks.count > idle, state.runningLeases < leaseLimit else {
+        guard !state.requestOutstanding,
+            LeaseDemand.wantsLease(
+                queued: state.tasks.count, idle: state.runningLeases - state.busyRunners,
+                running: state.runningLeases, limit: leaseLimit, runTime: runTime.nanoseconds)
+        else {
             return false
         }
         state.requestOutstanding = true
@@ -209,12 +273,14 @@ final class LeaseQueue: @unchecked Sendable {
         return true
     }
 
-    /// Opens the inbox when no push can want a lease (a request is outstanding, or the leases
-    /// are at the limit), else closes it, moving what it held to the queue. After every change
-    /// to those books; lock held.
+    /// Opens the inbox when no push can want a lease (a request is outstanding, the leases are
+    /// at the limit, or a running lease's runner weighs the backlog of short tasks), else closes
+    /// it, moving what it held to the queue. After every change to those books; lock held.
     @inline(__always)
     private func settleInbox(_ state: inout State) {
-        let open = state.requestOutstanding || state.runningLeases >= leaseLimit
+        let open = LeaseDemand.inboxOpens(
+            requestOutstanding: state.requestOutstanding, running: state.runningLeases,
+            limit: leaseLimit, runTime: runTime.nanoseconds)
         guard open != inbox.isOpen else { return }
         if open {
             inbox.open()

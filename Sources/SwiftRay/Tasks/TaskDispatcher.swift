@@ -49,9 +49,15 @@ final class TaskDispatcher: @unchecked Sendable {
 
     /// The runtime's task events (nil: not recorded).
     let events: TaskEventLog?
+    /// Looks at queues with a running lease, for tasks stuck behind a long one (LeaseDemand.swift).
+    let stallWatch: StallWatch
 
-    init(scheduler: ClusterScheduler, executor: WorkStealingExecutor, runtimeID: ObjectIdentifier, events: TaskEventLog?) {
+    init(
+        scheduler: ClusterScheduler, executor: WorkStealingExecutor, runtimeID: ObjectIdentifier,
+        events: TaskEventLog?, stallWatch: StallWatch
+    ) {
         self.events = events
+        self.stallWatch = stallWatch
         state = Locked(State(scheduler: scheduler))
         self.executor = executor
         self.runtimeID = runtimeID
@@ -180,8 +186,15 @@ final class TaskDispatcher: @unchecked Sendable {
     }
 
     private func start(_ lease: Lease) {
-        if lease.queue.leaseGranted() { requestLease(for: lease.queue) }
+        let (wantsLease, watchFrom) = lease.queue.leaseGranted()
+        if let watchFrom { watch(lease.queue, startedSoFar: watchFrom) }
+        if wantsLease { requestLease(for: lease.queue) }
         continueLater(LeaseRunner(lease: lease, dispatcher: self))
+    }
+
+    /// Has the ``StallWatch`` look at `queue`, whose runners took `started` tasks so far.
+    private func watch(_ queue: LeaseQueue, startedSoFar started: UInt) {
+        stallWatch.watch(LeaseQueueWatch(queue: queue, dispatcher: self), started: started)
     }
 
     // MARK: Blocked waits
@@ -204,7 +217,7 @@ final class TaskDispatcher: @unchecked Sendable {
     /// waits, holding what that work needs).
     func endBlockedWait(on lease: Lease) {
         state.withLock { state in _ = try? state.scheduler.reacquireAfterWait(lease.id) }
-        lease.queue.runnerResumed()
+        if let watchFrom = lease.queue.runnerResumed() { watch(lease.queue, startedSoFar: watchFrom) }
     }
 
     // MARK: Running a task
@@ -267,5 +280,25 @@ final class TaskDispatcher: @unchecked Sendable {
     /// The scheduler's view, read under the lock.
     func withScheduler<R>(_ body: (inout ClusterScheduler) -> R) -> R {
         state.withLock { body(&$0.scheduler) }
+    }
+}
+
+/// A lease queue as the ``StallWatch`` sees it: its look asks the dispatcher for the lease the
+/// queue wants. Immutable; thread-safe.
+private final class LeaseQueueWatch: StallWatched {
+    let queue: LeaseQueue
+    /// Unretained: the dispatcher outlives the watch's entries (the runtime closes the watch
+    /// when it shuts down).
+    unowned(unsafe) let dispatcher: TaskDispatcher
+
+    init(queue: LeaseQueue, dispatcher: TaskDispatcher) {
+        self.queue = queue
+        self.dispatcher = dispatcher
+    }
+
+    func watchLook(last: inout StallLook) -> Bool {
+        let (keep, wantsLease) = queue.stallLook(last: &last)
+        if wantsLease { dispatcher.requestLease(for: queue) }
+        return keep
     }
 }
