@@ -7,25 +7,28 @@ import Synchronization
 // caller spent 14% of its samples on the one instruction that takes the lock (the line was
 // the runner's), and the runner 9% waiting for it. The queue's lock also guards the lease
 // books (running leases, busy runners, the outstanding request), and a push must decide from
-// them whether one more lease is wanted, so the caller cannot simply skip it. But in one state
+// them whether one more lease is wanted, so the caller cannot simply skip it. But in some states
 // the answer is known without the lock: *no push can want a lease* while a lease request is
-// outstanding or the queue holds as many leases as it may (LeaseQueue's `wantsLease`). In that
-// state the inbox is *open*:
+// outstanding, while the queue holds as many leases as it may, or while a running lease serves
+// short tasks and weighs their backlog itself (LeaseDemand.swift). In those states the inbox is
+// *open*:
 //
 //     word = address of the newest pushed task (its `inboxNext` links the older ones)
 //          | closed (bit 0): pushes take the queue's lock
 //
 // - A caller pushes with one compare-and-exchange while the inbox is open and returns: it needs
 //   no lease. A closed inbox sends it to the lock, where it appends and decides as before.
-// - Lock holders keep `open` equal to "a request is outstanding, or the leases are at the
-//   limit" (``LeaseQueue/settleInbox(_:)``), after every change to those books. Closing moves
+// - Lock holders keep `open` equal to ``LeaseDemand`` `inboxOpens(...)`
+//   (``LeaseQueue/settleInbox(_:)``), after every change to those books and at every take (the
+//   run time changes without the lock). Closing moves
 //   what the inbox held to the queue's back, in the same exchange that closes it, so every
 //   decision taken with the inbox closed counts every task.
 // - A task in an open inbox is never stranded: a running lease's runner takes the inbox when its
 //   queue is empty (``LeaseQueue/next(finishedOne:)``), and one that stops first closes or
 //   takes it under the lock and goes on if anything came (``LeaseQueue/runnerWantsToStop()``);
-//   an outstanding request ends in a granted lease, whose runner does the same, or in a failed
-//   one, which takes and fails everything queued.
+//   a runner stuck in a long task is found by the ``StallWatch``, which takes the inbox and asks
+//   for a lease; an outstanding request ends in a granted lease, whose runner does the same, or
+//   in a failed one, which takes and fails everything queued.
 // - Order: everything in the inbox was pushed after everything in the queue (a locked push
 //   comes after the inbox is closed or taken, and the inbox is taken only into an empty
 //   queue), so one caller's tasks leave in the order it pushed them.
