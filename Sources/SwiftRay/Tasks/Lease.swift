@@ -96,7 +96,8 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
             if untilSample == 0 {
                 let start = MonotonicClock.nanoseconds
                 dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)
-                queue.runTime.record(MonotonicClock.nanoseconds &- start)
+                let classChanged = queue.runTime.record(MonotonicClock.nanoseconds &- start)
+                if classChanged { queue.runTimeClassChanged() }
                 untilSample = TaskRunTime.sampleEvery &- 1
             } else {
                 dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)

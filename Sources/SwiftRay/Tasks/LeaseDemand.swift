@@ -89,11 +89,14 @@ struct TaskRunTime: ~Copyable, Sendable {
     /// The average, in nanoseconds, or ``unknown``.
     var nanoseconds: Int { average.load(ordering: .relaxed) }
 
-    /// Adds a sample (nanoseconds).
-    func record(_ sample: Int) {
+    /// Adds a sample (nanoseconds); whether the tasks changed between short and long
+    /// (``LeaseDemand/areShort(runTime:)``), which opens or closes the queue's inbox.
+    @discardableResult
+    func record(_ sample: Int) -> Bool {
         let old = average.load(ordering: .relaxed)
-        let new = old == Self.unknown ? sample : old &+ (sample &- old) / 8
-        average.store(min(new, Self.unknown - 1), ordering: .relaxed)
+        let new = min(old == Self.unknown ? sample : old &+ (sample &- old) / 8, Self.unknown - 1)
+        average.store(new, ordering: .relaxed)
+        return LeaseDemand.areShort(runTime: old) != LeaseDemand.areShort(runTime: new)
     }
 
     /// Forgets the samples: the tasks count as long until the next one.

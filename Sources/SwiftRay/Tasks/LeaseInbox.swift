@@ -19,8 +19,8 @@ import Synchronization
 // - A caller pushes with one compare-and-exchange while the inbox is open and returns: it needs
 //   no lease. A closed inbox sends it to the lock, where it appends and decides as before.
 // - Lock holders keep `open` equal to ``LeaseDemand`` `inboxOpens(...)`
-//   (``LeaseQueue/settleInbox(_:)``), after every change to those books and at every take (the
-//   run time changes without the lock). Closing moves
+//   (``LeaseQueue/settleInbox(_:)``), after every change to those books and whenever a runner's
+//   sample moves the tasks between short and long. Closing moves
 //   what the inbox held to the queue's back, in the same exchange that closes it, so every
 //   decision taken with the inbox closed counts every task.
 // - A task in an open inbox is never stranded: a running lease's runner takes the inbox when its

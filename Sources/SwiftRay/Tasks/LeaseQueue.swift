@@ -111,10 +111,14 @@ final class LeaseQueue: @unchecked Sendable {
             state.busyRunners += 1
             state.started &+= 1
             queuedHint.note(count: state.tasks.count)
-            if wantsLease(&state) { return (task, true, took) }
-            settleInbox(&state)  // the run time may have changed since the last settle
-            return (task, false, took)
+            return (task, wantsLease(&state), took)
         }
+    }
+
+    /// A runner's sample changed its tasks between short and long: the inbox opens or closes
+    /// (``LeaseDemand/inboxOpens(requestOutstanding:running:limit:runTime:)``).
+    func runTimeClassChanged() {
+        state.withLock { settleInbox(&$0) }
     }
 
     /// Whether tasks seem to be in the inbox and none in the queue (a hint: a runner that
