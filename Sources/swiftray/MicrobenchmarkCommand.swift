@@ -120,10 +120,16 @@ enum RayOutput {
     static func comparisonLine(_ result: MicrobenchmarkResult, ray: Double?) -> String {
         var line = "\(result.rayLine)"
         if let ray, ray > 0 {
-            line += "  | Ray \(MicrobenchmarkResult.rayRounded(ray))  | \(String(format: "%.0f", result.mean / ray))x"
+            line += "  | Ray \(MicrobenchmarkResult.rayRounded(ray))  | \(ratioText(result.mean / ray))x"
         } else {
             line += "  | Ray -"
         }
         return line
+    }
+
+    /// A ratio as the comparison prints it: whole from 10 up, else three significant digits (a
+    /// line below Ray's figure, 0.25x, printed as `0x` when every ratio was rounded whole).
+    static func ratioText(_ ratio: Double) -> String {
+        ratio >= 10 ? String(format: "%.0f", ratio) : String(format: "%.3g", ratio)
     }
 }

@@ -44,6 +44,14 @@ struct InstrumentCommandTests {
         #expect(run.status == 0)
         #expect(run.stdout.contains("| Ray 9380.86"))
         #expect(run.stdout.contains("x"))
+        // A line below Ray's figure prints its ratio with its digits, not rounded to `0x`.
+        try "single client get calls (Plasma Store) per second 1000000000000 +- 1\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let below = try cli.swiftray(["microbenchmark", "--quick", "--no-host-probe", "--filter", "single client get calls", "--compare", file])
+        #expect(below.status == 0)
+        let line = try #require(below.stdout.split(separator: "\n").first { $0.contains("| Ray ") })
+        let ratio = try #require(Double(line.split(separator: "|").last?.trimmingCharacters(in: .whitespaces).dropLast() ?? ""))
+        #expect(ratio > 0 && ratio < 1)
     }
 
     @Test("bad input: unknown filter, unreadable or foreign comparison file, unwritable timeline path: exit 2")
