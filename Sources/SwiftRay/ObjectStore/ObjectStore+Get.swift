@@ -82,7 +82,7 @@ extension ObjectStore {
         guard stillNeeded > 0, deadline.map({ MonotonicClock.nanoseconds < $0 }) ?? true else { return }
         let waiter = ReadinessWaiter.forCurrentThread(needed: stillNeeded, executor: executor)
         register(waiter, withPendingOf: unretained, counted: complete)
-        waiter.block(until: deadline, executor: executor)
+        waiter.block(until: deadline, executor: executor, spin: parkSpin)
         waiter.fire()
         unregister(waiter, fromPendingOf: unretained)
     }

@@ -73,6 +73,8 @@ final class ObjectStore: @unchecked Sendable {
     let topology: Topology
     /// The executor whose workers help instead of blocking while they wait.
     let executor: WorkStealingExecutor?
+    /// How long a get on a thread that is not a worker spins before it parks (ParkSpin.swift).
+    let parkSpin = ParkSpin()
     /// This store's serial number (the high bits of its object ids).
     @usableFromInline let serial: UInt32
 

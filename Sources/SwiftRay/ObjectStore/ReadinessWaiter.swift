@@ -21,9 +21,9 @@ final class ReadinessWaiter: @unchecked Sendable {
     private let fired = Atomic<Bool>(false)
     private let wake: Wake
 
-    /// How long a thread that is not a worker spins before it parks (a park and wake costs
-    /// microseconds to tens of microseconds).
-    static let spinNanoseconds = 20_000
+    /// How long a thread that is not a worker spins before it parks when no ``ParkSpin`` says
+    /// otherwise (a park and wake costs microseconds to tens of microseconds).
+    static let spinNanoseconds = ParkSpin.shortNanoseconds
 
     init(needed: Int, wake: Wake) {
         self.needed = Atomic(needed)
@@ -71,23 +71,28 @@ final class ReadinessWaiter: @unchecked Sendable {
 
     /// Blocks the calling thread (a worker: runs other jobs) until the waiter fires or
     /// `deadline` (monotonic nanoseconds) passes. Only for waiters made by `forCurrentThread`.
-    func block(until deadline: Int?, executor: WorkStealingExecutor?) {
+    func block(until deadline: Int?, executor: WorkStealingExecutor?, spin: ParkSpin? = nil) {
         switch wake {
         case .latch(let latch):
             guard let executor else { return }
             if let deadline { fire(atDeadline: deadline) }
             latch.wait(on: executor)
         case .semaphore(let semaphore):
-            let spinEnd = MonotonicClock.nanoseconds &+ Self.spinNanoseconds
+            let start = MonotonicClock.nanoseconds
+            let spinEnd = start &+ (spin?.budget ?? Self.spinNanoseconds)
             repeat {
                 if hasFired { return }
             } while MonotonicClock.nanoseconds < min(spinEnd, deadline ?? .max)
             if let deadline {
                 let left = deadline &- MonotonicClock.nanoseconds
-                if left > 0, semaphore.wait(timeout: .now() + .nanoseconds(left)) == .success { return }
+                if left > 0, semaphore.wait(timeout: .now() + .nanoseconds(left)) == .success {
+                    spin?.parkedWaitEnded(startedAt: start, endedAt: MonotonicClock.nanoseconds)
+                    return
+                }
                 fire()  // the deadline passed: no one signals this semaphore after this
             } else {
                 semaphore.wait()
+                spin?.parkedWaitEnded(startedAt: start, endedAt: MonotonicClock.nanoseconds)
             }
         case .action:
             return
