@@ -100,4 +100,26 @@ struct FIFOTests {
         }
         #expect(live.count.load(ordering: .relaxed) == 0)
     }
+
+    @Test("taking the front element's reference out keeps order, leaves the slot empty and hands over exactly one reference")
+    func popFirstReference() {
+        let live = LiveCount()
+        do {
+            var fifo = FIFO<Element>()
+            for value in 0..<10 { fifo.append(Element(value, live: live)) }
+            _ = fifo.popFirst()
+            for value in 10..<30 { fifo.append(Element(value, live: live)) }  // grows from a head of 1
+            var order: [Int] = []
+            while let reference = fifo.popFirstReference() {
+                order.append(reference._withUnsafeGuaranteedRef { $0.value })
+                reference.release()  // the ring's reference, now the caller's
+            }
+            #expect(order == Array(1..<30))
+            #expect(fifo.isEmpty)
+            #expect(live.count.load(ordering: .relaxed) == 0)
+            fifo.append(Element(30, live: live))  // the ring is reused: its emptied slots hold nil
+            #expect(fifo.popFirst()?.value == 30)
+        }
+        #expect(live.count.load(ordering: .relaxed) == 0)
+    }
 }

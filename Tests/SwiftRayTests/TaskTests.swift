@@ -74,14 +74,21 @@ struct TaskSeedTests {
         }
     }
 
-    @Test("tasks that submit tasks and get them: nested 20 deep on the machine's workers")
+    @Test("tasks that submit tasks and get them: nested 20 deep on the machine's workers, each with its own context after its get")
     func nestedSubmission() throws {
+        struct ContextLost: Error {}
         try withRuntime { ray in
             let depth = Locked<RemoteFunction<Int, Int>?>(nil)
             let f = try ray.remote { (level: Int) throws -> Int in
+                let mine = ray.runtimeContext.taskID
                 if level == 0 { return 0 }
                 let again = depth.withLock { $0 }!
-                return try ray.get(try again.remote(level - 1)) + 1
+                let below = try ray.get(try again.remote(level - 1))
+                // A worker blocked in the get ran the tasks below on this thread, their frames
+                // stacked on this one's (deeper than the frame stack's first capacity): the
+                // innermost frame is this task's again.
+                guard mine != nil, ray.runtimeContext.taskID == mine else { throw ContextLost() }
+                return below + 1
             }
             depth.withLock { $0 = f }
             #expect(try ray.get(try f.remote(20), timeout: 60) == 20)

@@ -37,10 +37,11 @@ struct ObjectTypeFacts {
     /// hand: this function cannot be specialized (`Sized` is opened from an existential at run
     /// time), and given the value itself it copied it through its type's value witnesses and
     /// went through an unspecialized `withUnsafePointer` and a closure (about 4.7% of an async
-    /// actor's worker in `1:n async-actor calls async`, whose calls return a `String`).
+    /// actor's worker in `1:n async-actor calls async`, whose calls return a `String`). The
+    /// type's own witness reads the value in place (``ObjectSizeEstimating/_estimatedObjectSize(at:)``).
     @usableFromInline
     static func measure<Sized: ObjectSizeEstimating>(_: Sized.Type, _ value: UnsafeRawPointer) -> Int {
-        value.assumingMemoryBound(to: Sized.self).pointee.estimatedObjectSize
+        Sized._estimatedObjectSize(at: value)
     }
 
     private static func withBase<Bytes: ContiguousObjectBytes, Value, R>(

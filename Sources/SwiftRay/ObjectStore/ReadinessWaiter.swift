@@ -9,6 +9,7 @@ import Synchronization
 ///
 /// Each waiter is registered only with the objects it waits on, so completing an object wakes
 /// exactly its waiters: no global condition variable. Thread-safe.
+@usableFromInline
 final class ReadinessWaiter: @unchecked Sendable {
     /// How firing wakes the waiter. A plain value; thread-safe.
     enum Wake: Sendable {

@@ -45,6 +45,24 @@ struct FIFO<Element> {
         return element
     }
 
+    /// Takes the front element's reference out as it is: its ring slot is left nil without a
+    /// release, and the caller owns the reference (it releases it once when done). Popped as a
+    /// value, the element was retained twice more and released twice more by the lease runner
+    /// that took it (its copies around the queue's lock), each an atomic write on the line its
+    /// submitter wrote last. O(1).
+    mutating func popFirstReference() -> Unmanaged<Element>? where Element: AnyObject {
+        guard count > 0 else { return nil }
+        let bits = slots.withUnsafeMutableBufferPointer { ring -> UInt in
+            let slot = UnsafeMutableRawPointer(ring.baseAddress.unsafelyUnwrapped + head)
+            defer { slot.storeBytes(of: 0, as: UInt.self) }  // nil, as `Element?` spells it
+            return slot.load(as: UInt.self)
+        }
+        head += 1
+        if head == slots.count { head = 0 }
+        count -= 1
+        return Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: bits).unsafelyUnwrapped)
+    }
+
     /// Doubles the ring (at least 16 slots), oldest element first. Called when it is full. The
     /// elements are moved, not copied: copied through the array's subscripts, every element was
     /// retained into the new ring and released from the old one; an actor's mailbox, swapped for

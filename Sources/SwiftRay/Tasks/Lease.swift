@@ -95,14 +95,17 @@ final class LeaseRunner: QueuedJob, @unchecked Sendable {
             if thread == nil { thread = CallRunnerThread(shape: queue.shape) }
             if untilSample == 0 {
                 let start = MonotonicClock.nanoseconds
-                dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)
+                task._withUnsafeGuaranteedRef { dispatcher.run($0, on: lease, thread: thread.unsafelyUnwrapped) }
                 let classChanged = queue.runTime.record(MonotonicClock.nanoseconds &- start)
                 if classChanged { queue.runTimeClassChanged() }
                 untilSample = TaskRunTime.sampleEvery &- 1
             } else {
-                dispatcher.run(task, on: lease, thread: thread.unsafelyUnwrapped)
+                task._withUnsafeGuaranteedRef { dispatcher.run($0, on: lease, thread: thread.unsafelyUnwrapped) }
                 untilSample &-= 1
             }
+            // The queue's reference, which `next` handed over: the one reference count this
+            // runner writes per task.
+            task.release()
             finished = true
             if turn.isOver(after: worker) {
                 queue.finishedOne()

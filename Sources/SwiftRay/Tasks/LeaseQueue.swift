@@ -104,8 +104,10 @@ final class LeaseQueue: @unchecked Sendable {
     /// while another lease could run them). `finishedOne`: the runner finished its previous task.
     /// Also says whether one more lease is wanted for what remains queued, and how many tasks
     /// it took from the inbox (0 when it took none).
+    /// The task comes with the queue's reference to it, which the runner releases once it ran
+    /// it (``FIFO/popFirstReference()``).
     @inline(__always)
-    func next(finishedOne: Bool) -> (task: TaskRecord?, wantsLease: Bool, tookFromInbox: Int) {
+    func next(finishedOne: Bool) -> (task: Unmanaged<TaskRecord>?, wantsLease: Bool, tookFromInbox: Int) {
         state.withLock { state in
             if finishedOne { state.busyRunners -= 1 }
             var took = 0
@@ -113,7 +115,7 @@ final class LeaseQueue: @unchecked Sendable {
                 inbox.take(into: &state.tasks)
                 took = state.tasks.count
             }
-            guard let task = state.tasks.popFirst() else { return (nil, false, 0) }
+            guard let task = state.tasks.popFirstReference() else { return (nil, false, 0) }
             state.busyRunners += 1
             state.started &+= 1
             queuedHint.note(count: state.tasks.count)
