@@ -88,13 +88,12 @@ final class TaskEventLog: @unchecked Sendable {
     /// Records that `task` did `kind` now, on the calling thread's worker (if it is one).
     @inline(__always)
     func record(_ task: TaskRecord, _ kind: TaskEvent.Kind, error: (any Error)? = nil, carriesName: Bool = false) {
-        let (domain, worker) = placeOfCurrentThread()
         let carriesName = carriesName || kind == .submitted
         // A submission is the first event of its task whatever its time, so it reads no clock
         // (the submitting thread is the usual bottleneck); it sorts first, with time 0.
         let stamp = carriesName ? 0 : clock.now()
         let name = carriesName ? task.shape.eventNameID : 0
-        let position = TaskEventRing.withCurrent(of: self) { ring in
+        let position = TaskEventRing.withCurrent(of: self) { ring, domain, worker in
             ring.append(
                 task: task.taskID.rawValue, stamp: stamp, name: name, domain: domain, worker: worker, kind: kind)
         }
@@ -104,15 +103,14 @@ final class TaskEventLog: @unchecked Sendable {
     /// A writer for the calling thread: its ring, and its worker's place (when it is one of
     /// this log's executor's workers), looked up once for a run of events on this thread.
     func writerForCurrentThread() -> TaskEventWriter {
-        let (domain, worker) = placeOfCurrentThread()
-        let ring = TaskEventRing.withCurrent(of: self) { Unmanaged.passUnretained($0) }
-        return TaskEventWriter(log: Unmanaged.passUnretained(self), ring: ring, domain: domain, worker: worker)
+        TaskEventRing.withCurrent(of: self) { ring, domain, worker in
+            TaskEventWriter(log: Unmanaged.passUnretained(self), ring: Unmanaged.passUnretained(ring), domain: domain, worker: worker)
+        }
     }
 
     /// The domain and index of the calling thread's worker when it is one of this log's
-    /// executor's, else (-1, -1).
-    @inline(__always)
-    private func placeOfCurrentThread() -> (domain: Int16, worker: Int16) {
+    /// executor's, else (-1, -1). Read once per thread and log (TaskEventRing's thread cache).
+    func placeOfCurrentThread() -> (domain: Int16, worker: Int16) {
         Worker.withCurrent(ofExecutorAt: executorAddress) { current in
             guard let current else { return (-1, -1) }
             return current._withUnsafeGuaranteedRef {

@@ -110,14 +110,24 @@ final class TaskEventRing: @unchecked Sendable {
         /// `ring` unretained, with its log's serial: what the hot path reads.
         var ringRef: Unmanaged<TaskEventRing>?
         var logSerial: UInt64 = 0
+        /// The thread's place as that log's events name it (its worker's domain and index, or
+        /// -1): fixed for a thread and a log, since a runtime's workers start with it and stay
+        /// its workers until it ends. Kept here, a submit's event looks one thread-local value
+        /// up, not two (the submitting thread's samples had a `swift_once` and a
+        /// `pthread_getspecific` for each).
+        var domain: Int16 = -1
+        var worker: Int16 = -1
     }
 
     private static let key = ThreadOwnedKey.make()
 
     /// Calls `body` with the calling thread's ring in `log` (made on first use), without
     /// touching reference counts on the way.
+    /// Calls `body` with the calling thread's ring in `log` (made on first use) and the thread's
+    /// place in `log`'s executor (domain and worker index, -1 off its workers), without touching
+    /// reference counts on the way.
     @inline(__always)
-    static func withCurrent<R>(of log: TaskEventLog, _ body: (TaskEventRing) -> R) -> R {
+    static func withCurrent<R>(of log: TaskEventLog, _ body: (TaskEventRing, _ domain: Int16, _ worker: Int16) -> R) -> R {
         let cache: Unmanaged<ThreadCache>
         if let pointer = pthread_getspecific(key) {
             cache = Unmanaged.fromOpaque(pointer)
@@ -126,12 +136,23 @@ final class TaskEventRing: @unchecked Sendable {
             pthread_setspecific(key, cache.toOpaque())
         }
         return cache._withUnsafeGuaranteedRef { cache in
-            if cache.logSerial == log.serial, let ring = cache.ringRef { return ring._withUnsafeGuaranteedRef(body) }
-            let ring = log.ringOfCurrentThread()
-            cache.ring = ring
-            cache.ringRef = Unmanaged.passUnretained(ring)
-            cache.logSerial = log.serial
-            return body(ring)
+            if cache.logSerial == log.serial, let ring = cache.ringRef {
+                return ring._withUnsafeGuaranteedRef { body($0, cache.domain, cache.worker) }
+            }
+            return refill(cache, for: log, body)
         }
+    }
+
+    /// The cache's slow path: the thread's ring and place in `log`.
+    @inline(never)
+    private static func refill<R>(
+        _ cache: ThreadCache, for log: TaskEventLog, _ body: (TaskEventRing, Int16, Int16) -> R
+    ) -> R {
+        let ring = log.ringOfCurrentThread()
+        (cache.domain, cache.worker) = log.placeOfCurrentThread()
+        cache.ring = ring
+        cache.ringRef = Unmanaged.passUnretained(ring)
+        cache.logSerial = log.serial
+        return body(ring, cache.domain, cache.worker)
     }
 }
