@@ -168,7 +168,7 @@ public final class RayRuntime: Sendable {
         task.taskState.store(.pendingNodeAssignment, ordering: .relaxed)
         if !recorded { task.recordEvent(.queued) }
         var preferred: Int? = nil
-        if task.shape.usesLocality && executor.topology.domains.count > 1 {
+        if task.withShape({ $0.usesLocality }) && executor.topology.domains.count > 1 {
             preferred = executor.currentDomain
             if !task.arguments.isEmpty {
                 let bytes = task.argumentBytesByDomain()

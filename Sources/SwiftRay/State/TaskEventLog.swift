@@ -92,10 +92,12 @@ final class TaskEventLog: @unchecked Sendable {
         // A submission is the first event of its task whatever its time, so it reads no clock
         // (the submitting thread is the usual bottleneck); it sorts first, with time 0.
         let stamp = carriesName ? 0 : clock.now()
-        let name = carriesName ? task.shape.eventNameID : 0
+        let name = carriesName ? task.withShape { $0.eventNameID } : 0
+        // Read here, not in the closure: captured there, the task was retained and released
+        // around the append, at every submit of an actor's call.
+        let id = task.taskID.rawValue
         let position = TaskEventRing.withCurrent(of: self) { ring, domain, worker in
-            ring.append(
-                task: task.taskID.rawValue, stamp: stamp, name: name, domain: domain, worker: worker, kind: kind)
+            ring.append(task: id, stamp: stamp, name: name, domain: domain, worker: worker, kind: kind)
         }
         if let error { noteError(error, position: position) }
     }
