@@ -87,6 +87,8 @@ final class ActorCore: StallWatched, @unchecked Sendable {
     let request: SchedulingRequest
     /// The shape its calls carry (their retries: `maxTaskRetries`).
     @usableFromInline let callShape: TaskShape
+    /// `callShape` unretained, for the calls' initializers (the actor holds it).
+    @usableFromInline let unretainedCallShape: Unmanaged<TaskShape>
     let factory: @Sendable () throws -> AnyObject
     /// Strong: a handle may outlive every other reference to the runtime, and a call through it
     /// must still find it. (The runtime's tables let go of the actor when it dies, which breaks
@@ -142,6 +144,7 @@ final class ActorCore: StallWatched, @unchecked Sendable {
         self.options = options
         self.request = request
         self.callShape = callShape
+        unretainedCallShape = Unmanaged.passUnretained(callShape)
         self.runtime = runtime
         self.factory = factory
         let groups = options.concurrencyGroups.sorted { $0.key < $1.key }

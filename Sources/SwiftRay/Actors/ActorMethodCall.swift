@@ -27,7 +27,7 @@ final class ActorMethodCall<State: AnyObject, Values: Sendable, Result: Sendable
         heldValues = HeldValues(values)
         self.run = run
         super.init(
-            id: id, store: store, domain: domain, taskID: taskID, shape: core.callShape, arguments: arguments,
+            id: id, store: store, domain: domain, taskID: taskID, shape: core.unretainedCallShape, arguments: arguments,
             releasesInputsAtEnd: Self.releasesInputs(arguments: arguments, values: Values.self))
     }
 
@@ -94,7 +94,7 @@ final class AsyncActorMethodCall<State: AnyObject, Values: Sendable, Result: Sen
         heldValues = HeldValues(values)
         self.run = run
         super.init(
-            id: id, store: store, domain: domain, taskID: taskID, shape: core.callShape, arguments: arguments,
+            id: id, store: store, domain: domain, taskID: taskID, shape: core.unretainedCallShape, arguments: arguments,
             isAsyncActorCall: true, releasesInputsAtEnd: Self.releasesInputs(arguments: arguments, values: Values.self))
     }
 

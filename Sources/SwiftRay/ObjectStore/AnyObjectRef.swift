@@ -125,11 +125,14 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
     }
 
     /// A call's entry: its return object, pending (``EntryKind/call``), or its record alone
-    /// (``EntryKind/callRecord``, `id` unused).
+    /// (``EntryKind/callRecord``, `id` unused). The shape comes unretained: whoever makes the
+    /// call holds it (a task's subclass, an actor), and an actor's shape read as a strong value
+    /// was retained and released around every call's initializer, an atomic write on a line all
+    /// the actor's callers share.
     @usableFromInline
     init(
         id: ObjectID, store: borrowing ObjectStore, domain: Int, kind: EntryKind, taskID: TaskID,
-        shape: borrowing TaskShape, arguments: [AnyObjectRef], isAsyncActorCall: Bool = false,
+        shape: Unmanaged<TaskShape>, arguments: [AnyObjectRef], isAsyncActorCall: Bool = false,
         releasesInputsAtEnd: Bool
     ) {
         self.id = id
@@ -140,7 +143,7 @@ public class AnyObjectRef: @unchecked Sendable, Hashable, CustomStringConvertibl
         self.isAsyncActorCall = isAsyncActorCall
         self.releasesInputsAtEnd = releasesInputsAtEnd
         self.taskID = taskID
-        callShape = copy shape
+        callShape = shape.takeUnretainedValue()
         self.arguments = arguments
     }
 

@@ -31,7 +31,7 @@ public class ObjectRef<Value: Sendable>: AnyObjectRef, @unchecked Sendable {
     /// A call's return object, pending, which is also the call's record (the subclasses).
     @inlinable
     init(
-        id: ObjectID, store: borrowing ObjectStore, domain: Int, taskID: TaskID, shape: borrowing TaskShape,
+        id: ObjectID, store: borrowing ObjectStore, domain: Int, taskID: TaskID, shape: Unmanaged<TaskShape>,
         arguments: [AnyObjectRef], isAsyncActorCall: Bool = false, releasesInputsAtEnd: Bool
     ) {
         super.init(

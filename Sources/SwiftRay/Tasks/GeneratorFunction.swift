@@ -91,7 +91,8 @@ final class GeneratorTask<Element: Sendable>: AnyObjectRef, @unchecked Sendable 
         self.body = body
         self.channel = channel
         super.init(
-            id: .callRecord(in: store), store: store, domain: 0, kind: .callRecord, taskID: taskID, shape: shape,
+            id: .callRecord(in: store), store: store, domain: 0, kind: .callRecord, taskID: taskID,
+            shape: Unmanaged.passUnretained(shapeOwner),
             arguments: arguments, releasesInputsAtEnd: false)
     }
 

@@ -197,7 +197,7 @@ final class SingleReturnTask<Result: Sendable>: ObjectRef<Result>, @unchecked Se
         self.body = consume body
         specializedRun = { try $0.runAndDeliver() }
         super.init(
-            id: id, store: store, domain: domain, taskID: taskID, shape: shape, arguments: arguments,
+            id: id, store: store, domain: domain, taskID: taskID, shape: Unmanaged.passUnretained(shapeOwner), arguments: arguments,
             releasesInputsAtEnd: releasesInputsAtEnd)
     }
 
@@ -232,7 +232,8 @@ final class MultipleReturnTask<Element: Sendable>: AnyObjectRef, @unchecked Send
         self.outputs = outputs
         outputIDs = outputs.map(\.id)
         super.init(
-            id: .callRecord(in: store), store: store, domain: 0, kind: .callRecord, taskID: taskID, shape: shape, arguments: arguments,
+            id: .callRecord(in: store), store: store, domain: 0, kind: .callRecord, taskID: taskID,
+            shape: Unmanaged.passUnretained(shapeOwner), arguments: arguments,
             releasesInputsAtEnd: false)
     }
 
