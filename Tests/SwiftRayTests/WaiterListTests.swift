@@ -6,7 +6,7 @@ import Testing
 /// object completes, a removed one is not, and an empty list tells nobody.
 @Suite("Waiter list")
 struct WaiterListTests {
-    /// A waiter that needs one completion, and whether it fired.
+    /// A waiter that needs one completion (``ReadinessWaiter/hasFired`` tells whether it was told).
     private func waiter() -> ReadinessWaiter { ReadinessWaiter(needed: 1, wake: .action({})) }
 
     @Test("none, one and many waiters are each told once; a taken list leaves the entry's empty")
