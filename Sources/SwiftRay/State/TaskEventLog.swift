@@ -106,7 +106,8 @@ final class TaskEventLog: @unchecked Sendable {
     /// this log's executor's workers), looked up once for a run of events on this thread.
     func writerForCurrentThread() -> TaskEventWriter {
         TaskEventRing.withCurrent(of: self) { ring, domain, worker in
-            TaskEventWriter(log: Unmanaged.passUnretained(self), ring: Unmanaged.passUnretained(ring), domain: domain, worker: worker)
+            TaskEventWriter(
+                log: Unmanaged.passUnretained(self), ring: Unmanaged.passUnretained(ring), domain: domain, worker: worker)
         }
     }
 

@@ -121,13 +121,13 @@ final class TaskEventRing: @unchecked Sendable {
 
     private static let key = ThreadOwnedKey.make()
 
-    /// Calls `body` with the calling thread's ring in `log` (made on first use), without
-    /// touching reference counts on the way.
     /// Calls `body` with the calling thread's ring in `log` (made on first use) and the thread's
     /// place in `log`'s executor (domain and worker index, -1 off its workers), without touching
     /// reference counts on the way.
     @inline(__always)
-    static func withCurrent<R>(of log: TaskEventLog, _ body: (TaskEventRing, _ domain: Int16, _ worker: Int16) -> R) -> R {
+    static func withCurrent<R>(
+        of log: TaskEventLog, _ body: (TaskEventRing, _ domain: Int16, _ worker: Int16) -> R
+    ) -> R {
         let cache: Unmanaged<ThreadCache>
         if let pointer = pthread_getspecific(key) {
             cache = Unmanaged.fromOpaque(pointer)

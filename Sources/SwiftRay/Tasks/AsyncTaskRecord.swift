@@ -28,7 +28,8 @@ final class AsyncSingleReturnTask<Result: Sendable>: ObjectRef<Result>, @uncheck
         self.body = body
         self.dispatcher = dispatcher
         super.init(
-            id: id, store: store, domain: domain, taskID: taskID, shape: Unmanaged.passUnretained(shapeOwner), arguments: arguments,
+            id: id, store: store, domain: domain, taskID: taskID, shape: Unmanaged.passUnretained(shapeOwner),
+            arguments: arguments,
             releasesInputsAtEnd: true)
     }
 

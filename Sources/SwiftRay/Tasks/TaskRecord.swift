@@ -197,7 +197,8 @@ final class SingleReturnTask<Result: Sendable>: ObjectRef<Result>, @unchecked Se
         self.body = consume body
         specializedRun = { try $0.runAndDeliver() }
         super.init(
-            id: id, store: store, domain: domain, taskID: taskID, shape: Unmanaged.passUnretained(shapeOwner), arguments: arguments,
+            id: id, store: store, domain: domain, taskID: taskID, shape: Unmanaged.passUnretained(shapeOwner),
+            arguments: arguments,
             releasesInputsAtEnd: releasesInputsAtEnd)
     }
 
