@@ -76,9 +76,9 @@ extension ActorCore {
 
     /// Waits ``gatherNanoseconds`` (spinning with the CPU's spin hint between clock reads, as a
     /// worker giving its submitter room does, touching no shared line), unless `worker` has
-    /// other jobs waiting.
+    /// better to do (``Worker/shouldEndIdleWait``).
     static func gather(by worker: Worker?) {
-        if worker?.hasWaitingWork ?? false { return }
+        if worker?.shouldEndIdleWait ?? false { return }
         let deadline = MonotonicClock.nanoseconds &+ gatherNanoseconds
         repeat { swiftray_spin_hint() } while MonotonicClock.nanoseconds < deadline
     }

@@ -25,9 +25,10 @@ import Synchronization
 // An actor called in a steady stream with short pauses keeps its runner; an actor called
 // rarely wastes at most one long wait before it goes back to the short one.
 //
-// A waiting runner gives its worker back at once when another job waits for that worker
-// (`Worker.hasWaitingWork`, checked every few spins): the wait only ever uses time the worker
-// would have spent spinning idle or parked. After the spin come a few `sched_yield`s, as in
+// A waiting runner gives its worker back at once when another job waits for that worker, or
+// when the runner runs nested in a blocked job's help and that job's get completed
+// (`Worker.shouldEndIdleWait`, checked every few spins): the wait only ever uses time the
+// worker would have spent spinning idle or parked. After the spin come a few `sched_yield`s, as in
 // every wait here, so a caller that shares the core gets it; after an early end too, though
 // the waiting job needs this very thread: the job is often another runner of the same
 // threaded actor, and a runner that ended at once instead of yielding for the caller's next
@@ -64,7 +65,7 @@ struct MailLinger: ~Copyable, Sendable {
     /// records nothing (an async actor's lane worker: its wait holds the actor's event loop,
     /// where resumed calls wait to run).
     func wait(for hint: borrowing QueueHint, by worker: Worker?, adapting: Bool = true) -> Bool {
-        wait(for: hint, adapting: adapting) { worker?.hasWaitingWork ?? false }
+        wait(for: hint, adapting: adapting) { worker?.shouldEndIdleWait ?? false }
     }
 
     /// ``wait(for:by:adapting:)`` with the look at other work spelled out (tests count it).
@@ -75,7 +76,7 @@ struct MailLinger: ~Copyable, Sendable {
     /// ``wait(for:by:adapting:)`` (adapting) where `mailSeemsQueued` tells whether mail came:
     /// a mailbox's hint or its actor's inbox.
     func wait(by worker: Worker?, mailSeemsQueued: () -> Bool) -> Bool {
-        wait(adapting: true, mailSeemsQueued: mailSeemsQueued) { worker?.hasWaitingWork ?? false }
+        wait(adapting: true, mailSeemsQueued: mailSeemsQueued) { worker?.shouldEndIdleWait ?? false }
     }
 
     @inline(__always)

@@ -203,6 +203,9 @@ final class Worker: @unchecked Sendable {
     /// Runs other jobs until `latch` is set: how a worker blocks without holding its thread
     /// hostage (a task waiting on an unfinished ref, the first half of a join).
     func help(until latch: WorkerLatch) {
+        let outer = helpedLatch
+        helpedLatch = Unmanaged.passUnretained(latch)
+        defer { helpedLatch = outer }
         while true {
             if pendingLatch == Unmanaged.passUnretained(latch).toOpaque() { flushCompletions() }
             if latch.isSet {
@@ -333,6 +336,22 @@ final class Worker: @unchecked Sendable {
     /// sleeping worker to take it over, and on a small machine that worker's spinning takes
     /// the CPU from the submitter.
     var hasWaitingWork: Bool { deque.count > 0 || hasVisibleWork() }
+
+    /// The latch of the innermost ``help(until:)`` on this thread (nil: none), unretained: the
+    /// blocked job that helps holds it. Owner thread only.
+    private var helpedLatch: Unmanaged<WorkerLatch>?
+
+    /// Whether a runner should end its wait for more work (a linger for mail or tasks, a
+    /// gather) now: another job waits for this worker, or the runner is nested in a blocked
+    /// job's help whose latch is set, so that job can go on. Without the second, the last
+    /// runner of a burst spun out its whole linger (up to 200 us) on top of a task whose get
+    /// had completed, and on a stack of nested tasks each of their returns waited so.
+    /// (A runner still running calls keeps its turn: giving it up once the latch is set made
+    /// `n:n actor calls async` 0.94x as fast, thirty-sixth sitting.) Owner thread only.
+    var shouldEndIdleWait: Bool {
+        if let helpedLatch, helpedLatch._withUnsafeGuaranteedRef({ $0.isSet }) { return true }
+        return hasWaitingWork
+    }
 
     /// Whether this worker could find work right now (the sleep protocol's re-check).
     func hasVisibleWork() -> Bool {
