@@ -117,9 +117,50 @@ struct FIFOTests {
             #expect(order == Array(1..<30))
             #expect(fifo.isEmpty)
             #expect(live.count.load(ordering: .relaxed) == 0)
-            fifo.append(Element(30, live: live))  // the ring is reused: its emptied slots hold nil
+            fifo.append(Element(30, live: live))  // the ring is reused
             #expect(fifo.popFirst()?.value == 30)
         }
         #expect(live.count.load(ordering: .relaxed) == 0)
     }
+
+    @Test("a copy shares the ring until one side changes: each then sees its own elements, and each element is let go once")
+    func copyOnWrite() {
+        let live = LiveCount()
+        do {
+            var original = FIFO<Element>()
+            for value in 0..<20 { original.append(Element(value, live: live)) }
+            _ = original.popFirst()  // the head off 0, so the copy wraps
+            var copy = original
+            copy.append(Element(100, live: live))  // copied, then appended to
+            #expect(original.count == 19 && copy.count == 20)
+            var fromCopy: [Int] = []
+            while let element = copy.popFirst() { fromCopy.append(element.value) }
+            #expect(fromCopy == Array(1..<20) + [100])
+            // The original still holds its elements, and a second copy taken now pops its own.
+            var second = original
+            #expect(second.popFirstReference().map { reference in
+                defer { reference.release() }
+                return reference._withUnsafeGuaranteedRef { $0.value }
+            } == 1)
+            #expect(original.count == 19 && second.count == 18)
+            #expect(live.count.load(ordering: .relaxed) == 19)
+            var fromOriginal: [Int] = []
+            while let element = original.popFirst() { fromOriginal.append(element.value) }
+            #expect(fromOriginal == Array(1..<20))
+        }
+        #expect(live.count.load(ordering: .relaxed) == 0)
+    }
+
+    @Test("the optional of each element type is one word, zero when nil, as the ring's move of a taken element assumes")
+    func elementLayout() {
+        func zeroWordNil<T>(_: T.Type) -> Bool {
+            let none: T? = nil
+            return MemoryLayout<T?>.size == MemoryLayout<UInt>.size && withUnsafeBytes(of: none) { $0.allSatisfy { $0 == 0 } }
+        }
+        #expect(zeroWordNil(AnyObjectRef.self))
+        #expect(zeroWordNil(UnownedJob.self))
+        #expect(zeroWordNil(Element.self))
+    }
 }
+
+extension FIFOTests.Element: FIFOElement {}
