@@ -76,9 +76,11 @@ extension ActorCore {
 
     /// Waits ``gatherNanoseconds`` (spinning with the CPU's spin hint between clock reads, as a
     /// worker giving its submitter room does, touching no shared line), unless `worker` has
-    /// better to do (``Worker/shouldEndIdleWait``).
+    /// other jobs waiting. (Not when the job it is nested in could go on, as a linger ends: a
+    /// gather is short, and a runner that skips it takes its callers' calls a few at a time,
+    /// each batch a round of the mailbox's lines between the cores.)
     static func gather(by worker: Worker?) {
-        if worker?.shouldEndIdleWait ?? false { return }
+        if worker?.hasWaitingWork ?? false { return }
         let deadline = MonotonicClock.nanoseconds &+ gatherNanoseconds
         repeat { swiftray_spin_hint() } while MonotonicClock.nanoseconds < deadline
     }

@@ -341,13 +341,13 @@ final class Worker: @unchecked Sendable {
     /// blocked job that helps holds it. Owner thread only.
     private var helpedLatch: Unmanaged<WorkerLatch>?
 
-    /// Whether a runner should end its wait for more work (a linger for mail or tasks, a
-    /// gather) now: another job waits for this worker, or the runner is nested in a blocked
-    /// job's help whose latch is set, so that job can go on. Without the second, the last
-    /// runner of a burst spun out its whole linger (up to 200 us) on top of a task whose get
-    /// had completed, and on a stack of nested tasks each of their returns waited so.
-    /// (A runner still running calls keeps its turn: giving it up once the latch is set made
-    /// `n:n actor calls async` 0.94x as fast, thirty-sixth sitting.) Owner thread only.
+    /// Whether a runner should end its wait for more work (a linger for mail or tasks) now:
+    /// another job waits for this worker, or the runner is nested in a blocked job's help whose
+    /// latch is set, so that job can go on. Without the second, the last runner of a burst
+    /// spun out its whole linger (up to 200 us) on top of a task whose get had completed, and
+    /// on a stack of nested tasks each of their returns waited so. (A runner still running
+    /// calls keeps its turn: giving it up once the latch is set made `n:n actor calls async`
+    /// 0.94x as fast, thirty-sixth sitting.) Owner thread only.
     var shouldEndIdleWait: Bool {
         if let helpedLatch, helpedLatch._withUnsafeGuaranteedRef({ $0.isSet }) { return true }
         return hasWaitingWork
