@@ -52,6 +52,10 @@ struct InlineValue {
         withUnsafeMutableBytes(of: &words) { bytes in
             let address = bytes.baseAddress.unsafelyUnwrapped
             if Self.storesInline(T.self) {
+                // A trivial value (a number, `()`) has nothing to destroy. Checked first: in a
+                // generic deinit the check is a load of the type's flags, where the destroy is a
+                // call through `swift_arrayDestroy` (~40 instructions, even for `()`).
+                if _isPOD(T.self) { return }
                 address.assumingMemoryBound(to: T.self).deinitialize(count: 1)
             } else {
                 // The box's address as a raw pointer: loading an `UnsafeMutablePointer<T>`
