@@ -28,9 +28,9 @@ import Synchronization
 // A waiting runner gives its worker back at once when another job waits for that worker, or
 // when the runner runs nested in a blocked job's help and that job's get completed
 // (`Worker.shouldEndIdleWait`, checked every few spins): the wait only ever uses time the
-// worker would have spent spinning idle or parked. After the spin come a few `sched_yield`s, as in
-// every wait here, so a caller that shares the core gets it; after an early end too, though
-// the waiting job needs this very thread: the job is often another runner of the same
+// worker would have spent spinning idle or parked. After the spin come a few `sched_yield`s,
+// as in every wait here, so a caller that shares the core gets it; after an early end too,
+// though the waiting job needs this very thread: the job is often another runner of the same
 // threaded actor, and a runner that ended at once instead of yielding for the caller's next
 // call made `1:1 actor calls concurrent` twice as slow (measured, fourteenth sitting).
 

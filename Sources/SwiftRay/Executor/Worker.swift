@@ -373,32 +373,3 @@ final class Worker: @unchecked Sendable {
         }
     }
 }
-
-/// Whom a worker steals from, in order: the other workers of its domain, then each other
-/// domain (its lanes and workers) nearest first. Fixed when the executor starts; immutable and
-/// thread-safe, its lists read without reference counting.
-final class StealOrder: Sendable {
-    let siblings: UnretainedList<Worker>
-    let remoteDomains: [Int]
-    let remoteWorkers: UnretainedList<UnretainedList<Worker>>
-
-    init(siblings: UnretainedList<Worker>, remoteDomains: [Int], remoteWorkers: UnretainedList<UnretainedList<Worker>>) {
-        self.siblings = siblings
-        self.remoteDomains = remoteDomains
-        self.remoteWorkers = remoteWorkers
-    }
-}
-
-/// Per-worker counters, written by the worker alone (relaxed load-and-store, no read-modify-write
-/// on a shared line) and read by anyone. Thread-safe.
-final class WorkerCounters: Sendable {
-    let jobsRun = Atomic<Int>(0)
-    let stolenLocal = Atomic<Int>(0)
-    let stolenCrossDomain = Atomic<Int>(0)
-    let busy = Atomic<Bool>(false)
-
-    @inline(__always)
-    func bump(_ counter: borrowing Atomic<Int>) {
-        counter.store(counter.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-    }
-}

@@ -26,9 +26,9 @@ final class TaskShape: @unchecked Sendable {
     /// actor holds this shape). A call reads it here rather than keeping its own pointer: one
     /// word fewer in every call (ActorInbox.swift says what a word cost once).
     ///
-    /// Its accesses are not checked for exclusivity (here and below: each is written once, before
-    /// any call reads it): a checked read costs a call to `swift_beginAccess` and a thread-local
-    /// lookup, ~70 instructions, in every call's run.
+    /// It, `actorID` and `eventNameID` are read without exclusivity checks: each is written once,
+    /// before any call reads it, and a checked read cost a call to `swift_beginAccess` and a
+    /// thread-local lookup, ~70 instructions, in every call's run.
     @usableFromInline @exclusivity(unchecked) nonisolated(unsafe) var actorCore: Unmanaged<ActorCore>?
     /// The index of its name (and actor) in the event log's name table (set before any call).
     @exclusivity(unchecked) nonisolated(unsafe) private(set) var eventNameID: UInt32 = 0
