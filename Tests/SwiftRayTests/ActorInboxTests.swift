@@ -109,6 +109,33 @@ struct ActorInboxTests {
         }
     }
 
+    @Test("calls made while the runner's job waits behind a busy worker go straight into the inbox, and run in order once it starts")
+    func pushWhileRunnerWaits() throws {
+        try withRuntime(RuntimeOptions(numCPUs: 1, workersPerDomain: 1)) { ray in
+            let counter = try ray.actor(ActorOptions(numCPUs: 0)) { Counter(node: nil) }
+            let core = counter.core
+            #expect(try ray.get(counter.remote { $0.increment() }, timeout: 30) == 1)  // alive, its runner gone
+            // The one worker runs a task that holds it: the runner started below waits behind it.
+            let hold = WorkerHold()
+            let holding = try ray.remote(TaskOptions(numCPUs: 0)) { () -> Int in
+                hold.holdHere()
+                return 0
+            }.remote()
+            #expect(hold.waitUntilHeld())
+            let refs = try (0..<1_000).map { _ in try counter.remote { $0.increment() } }
+            // The lock was free all along: only the first call went through it (it started the
+            // runner, whose job now waits); the others were pushed.
+            let queued = core.state.withLock { $0.mailbox.count }
+            let pushed = core.inbox.seemsNonEmpty
+            #expect(queued == 1 && pushed)
+            hold.release()
+            #expect(try ray.get(holding, timeout: 30) == 0)
+            #expect(try ray.get(refs, timeout: 30) == Array(2...1_001))
+            let drained = !core.inbox.seemsNonEmpty
+            #expect(drained)
+        }
+    }
+
     @Test("callers meeting on one actor: each caller's calls run in its order, none is lost")
     func callersKeepTheirOrder() throws {
         try withRuntime { ray in

@@ -13,12 +13,17 @@ import Synchronization
 //                               to start one
 //          | closed    (bit 1): the actor is not alive; calls go through the lock
 //
-// - A caller first tries the lock once (``SpinLocked/withLockIfFree(_:)``): free, it queues
-//   the call under it as before. Only when another thread holds the lock does it push, with
-//   one compare-and-exchange that sets `scheduled`, and return without waiting. (Pushing
-//   always was slower for a single caller, `1:1 actor calls async` 3.2 against 3.9 M/s: the
-//   runner, which keeps up with one caller, then drained the stack a call at a time, and the
-//   caller's compare-and-exchange met the runner's reads of the same word.)
+// - While the lane's runner runs, a caller first tries the lock once
+//   (``SpinLocked/withLockIfFree(_:)``): free, it queues the call under it as before. Only
+//   when another thread holds the lock does it push, with one compare-and-exchange that sets
+//   `scheduled`, and return without waiting. (Pushing always was slower for a single caller,
+//   `1:1 actor calls async` 3.2 against 3.9 M/s: the runner, which keeps up with one caller,
+//   then drained the stack a call at a time, and the caller's compare-and-exchange met the
+//   runner's reads of the same word.) While no runner runs (``ActorCore/defaultRunnerRunning``:
+//   its job waits behind busy workers, or it ended), a caller pushes at once: nothing drains
+//   the stack until the runner starts and takes it whole, and callers that meet there write
+//   one word, not the lock's, the mailbox's and the hint's lines (`n:n actor calls async`,
+//   whose callers submit while both workers are busy: 1.10x, thirty-seventh sitting).
 // - The caller that found `scheduled` clear starts the runner: it takes the lock, moves the
 //   inbox to the mailbox and claims the lane's slot as a locked caller does
 //   (``ActorCore/claimInboxRunner()``). Every other caller returns at once. A caller that

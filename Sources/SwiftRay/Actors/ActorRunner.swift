@@ -25,6 +25,9 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
     }
 
     override func execute(by worker: Worker?) {
+        let marksRunning = lane == 0 && actor.usesInbox
+        if marksRunning { actor.defaultRunnerRunning.store(true, ordering: .relaxed) }
+        defer { if marksRunning { actor.defaultRunnerRunning.store(false, ordering: .relaxed) } }
         var held = Held()
         var turn = RunnerTurn()
         var thread: CallRunnerThread? = nil
@@ -37,7 +40,12 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
                 actor.startCall(call, lane: lane, preference: actor.domainPreference(pinnedDomain))
                 return
             }
-            if thread == nil { thread = CallRunnerThread(shape: actor.callShape) }
+            if thread == nil {
+                thread = CallRunnerThread(shape: actor.callShape)
+                // The turn counts from the first call: taking the first batch may have drained
+                // thousands of calls pushed while the runner's job waited (ActorInbox.swift).
+                turn = RunnerTurn()
+            }
             actor.run(call, lane: lane, held: &held.calls, on: thread.unsafelyUnwrapped)
             if turn.isOver(after: worker) {
                 // Let the waiting jobs go first; this runner stays counted.
