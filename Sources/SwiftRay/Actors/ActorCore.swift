@@ -123,9 +123,10 @@ final class ActorCore: StallWatched, @unchecked Sendable {
     @exclusivity(unchecked) nonisolated(unsafe) var exclusiveThread: ExclusiveCoreThread?
     /// The instance's type, set once before the handle is returned (lookup by name checks it).
     nonisolated(unsafe) var factoryType: ObjectIdentifier?
-    /// Whether a runner of the default lane is running now (a hint, written as one starts and
-    /// ends): while none is, callers push into the inbox without trying the lock (``submit``).
-    let defaultRunnerRunning = Atomic<Bool>(false)
+    /// How many runners of the default lane are running now (a hint, counted as each starts
+    /// and ends): while none is, callers push into the inbox without trying the lock
+    /// (``submit(_:toGroup:)``).
+    let defaultRunnersRunning = Atomic<Int>(0)
 
     // Below: what callers and runners write at every call, on lines apart from the fields above,
     // which they read (on the inbox's line, `usesInbox` took a fifth of `submit` in n:n).
@@ -214,7 +215,7 @@ final class ActorCore: StallWatched, @unchecked Sendable {
             // inbox: callers that meet there write one word, not the lock's, the mailbox's and
             // the hint's lines (`n:n actor calls async`: two callers at once took 171 ns a call
             // where one alone took 89).
-            if defaultRunnerRunning.load(ordering: .relaxed),
+            if defaultRunnersRunning.load(ordering: .relaxed) > 0,
                 let outcome = state.withLockIfFree({ queue(&unqueued, in: &$0, lane: 0, eventRecorded: false) })
             {
                 do { try startIfClaimed(outcome, lane: 0) } catch { failUnqueued(unqueued, with: error) }

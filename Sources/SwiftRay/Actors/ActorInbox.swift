@@ -19,7 +19,7 @@ import Synchronization
 //   `scheduled`, and return without waiting. (Pushing always was slower for a single caller,
 //   `1:1 actor calls async` 3.2 against 3.9 M/s: the runner, which keeps up with one caller,
 //   then drained the stack a call at a time, and the caller's compare-and-exchange met the
-//   runner's reads of the same word.) While no runner runs (``ActorCore/defaultRunnerRunning``:
+//   runner's reads of the same word.) While no runner runs (``ActorCore/defaultRunnersRunning``:
 //   its job waits behind busy workers, or it ended), a caller pushes at once: nothing drains
 //   the stack until the runner starts and takes it whole, and callers that meet there write
 //   one word, not the lock's, the mailbox's and the hint's lines (`n:n actor calls async`,

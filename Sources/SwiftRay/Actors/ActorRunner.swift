@@ -25,9 +25,11 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
     }
 
     override func execute(by worker: Worker?) {
-        let marksRunning = lane == 0 && actor.usesInbox
-        if marksRunning { actor.defaultRunnerRunning.store(true, ordering: .relaxed) }
-        defer { if marksRunning { actor.defaultRunnerRunning.store(false, ordering: .relaxed) } }
+        // Counted, not flagged: a runner that requeues itself or ends may still be returning
+        // here while the next one starts.
+        let countsRunning = lane == 0 && actor.usesInbox
+        if countsRunning { actor.defaultRunnersRunning.wrappingAdd(1, ordering: .relaxed) }
+        defer { if countsRunning { actor.defaultRunnersRunning.wrappingSubtract(1, ordering: .relaxed) } }
         var held = Held()
         var turn = RunnerTurn()
         var thread: CallRunnerThread? = nil
