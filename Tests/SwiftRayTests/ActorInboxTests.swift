@@ -117,10 +117,7 @@ struct ActorInboxTests {
             #expect(try ray.get(counter.remote { $0.increment() }, timeout: 30) == 1)  // alive, its runner gone
             // The one worker runs a task that holds it: the runner started below waits behind it.
             let hold = WorkerHold()
-            let holding = try ray.remote(TaskOptions(numCPUs: 0)) { () -> Int in
-                hold.holdHere()
-                return 0
-            }.remote()
+            let holding = try hold.holdAWorker(of: ray)
             #expect(hold.waitUntilHeld())
             let refs = try (0..<1_000).map { _ in try counter.remote { $0.increment() } }
             // The lock was free all along: only the first call went through it (it started the

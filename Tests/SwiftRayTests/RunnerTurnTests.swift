@@ -27,6 +27,14 @@ final class WorkerHold: Sendable {
     func waitUntilHeld() -> Bool { started.wait(timeout: .now() + 60) == .success }
 
     func release() { released.signal() }
+
+    /// Submits a task (no CPUs asked) that holds a worker of `ray` here until released; its ref.
+    func holdAWorker(of ray: RayRuntime) throws -> ObjectRef<Int> {
+        try ray.remote(TaskOptions(numCPUs: 0)) { () -> Int in
+            self.holdHere()
+            return 0
+        }.remote()
+    }
 }
 
 /// A runner (an actor's, a lease's) runs many calls in one job; it must give its worker up
@@ -111,10 +119,7 @@ struct RunnerTurnTests {
             // A task holds the only worker while every call is queued, so the runner that
             // starts after it never runs out of mail (it would give its worker up then).
             let hold = WorkerHold()
-            let holding = try ray.remote(TaskOptions(numCPUs: 0)) { () -> Int in
-                hold.holdHere()
-                return 0
-            }.remote()
+            let holding = try hold.holdAWorker(of: ray)
             #expect(hold.waitUntilHeld())
             let calls = try (0..<backlog).map { index in
                 try actor.remote { _ in

@@ -332,30 +332,6 @@ final class ActorCore: StallWatched, @unchecked Sendable {
         runtime.executor.trySubmit(job, toDomain: node, via: exclusiveThread) == nil
     }
 
-    /// The next call for a runner if there is one now (the runner stays counted).
-    func tryNextCall(lane: Int = 0) -> TaskRecord? {
-        withMailboxes { state in
-            guard state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() else { return nil }
-            if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
-            return call
-        }
-    }
-
-    /// The next call for a runner, or nil (the runner then ends, uncounted).
-    func nextCall(lane: Int = 0) -> TaskRecord? {
-        let (call, endReason): (TaskRecord?, String?) = withLockReleasingRetired { state in
-            if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty || inboxKeepsSlot(&state, lane: lane),
-                let call = state.lanes[lane].mailbox.popFirst()
-            {
-                if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
-                return (call, nil)
-            }
-            return (nil, runnerEnded(lane: lane, &state))
-        }
-        if let endReason { die(reason: endReason, restartable: false) }
-        return call
-    }
-
     /// Runs one call on the instance: its arguments first (in order: a call whose argument is
     /// pending holds the actor, as Ray's ordered actors do), then its body; a fatal error kills
     /// or restarts the actor and retries the call as `maxTaskRetries` allows.

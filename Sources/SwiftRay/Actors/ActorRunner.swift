@@ -111,6 +111,30 @@ final class ActorRunner: QueuedJob, @unchecked Sendable {
 }
 
 extension ActorCore {
+    /// The next call for a runner if there is one now (the runner stays counted).
+    func tryNextCall(lane: Int = 0) -> TaskRecord? {
+        withMailboxes { state in
+            guard state.phase == .alive, let call = state.lanes[lane].mailbox.popFirst() else { return nil }
+            if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
+            return call
+        }
+    }
+
+    /// The next call for a runner, or nil (the runner then ends, uncounted).
+    func nextCall(lane: Int = 0) -> TaskRecord? {
+        let (call, endReason): (TaskRecord?, String?) = withLockReleasingRetired { state in
+            if state.phase == .alive, !state.lanes[lane].mailbox.isEmpty || inboxKeepsSlot(&state, lane: lane),
+                let call = state.lanes[lane].mailbox.popFirst()
+            {
+                if lane == 0 { mailboxHint.note(count: state.lanes[0].mailbox.count) }
+                return (call, nil)
+            }
+            return (nil, runnerEnded(lane: lane, &state))
+        }
+        if let endReason { die(reason: endReason, restartable: false) }
+        return call
+    }
+
     /// A runner of `lane` found nothing to run and ends: its slot is freed. Returns why the
     /// actor must now end (its last handle went and it is idle), else nil; the caller calls
     /// ``die(reason:restartable:)`` with it after the lock. The actor's lock held.
